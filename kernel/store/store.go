@@ -1,0 +1,64 @@
+// Package store keeps small values (sessions, flow state, dedupe markers)
+// by key and offers the coordination primitives the kernel needs: optimistic
+// versioned writes (CompareAndSwap), write-once markers (SetNX) and
+// exclusive per-key locks.
+//
+// Two implementations share one contract, checked by the conformance suite
+// in package storetest: Memory (one process, tests, development) and Redis
+// (production; several bot processes may share one Redis).
+//
+// Versions: every write bumps a key's version; a new key starts at 1.
+// A deleted or expired key starts again at 1 when it is created anew, so
+// a caller must not hold a version across a deletion it did not observe.
+//
+// TTLs: a ttl <= 0 means "no expiry" for writes and "leave the expiry alone"
+// for Get.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store keeps small values by key. Implementations: Memory and Redis.
+// All methods are safe for concurrent use.
+type Store interface {
+	// Get returns the value and its version; a missing key is (nil, 0, nil).
+	// ttl > 0 slides the key's expiry (same round trip in Redis: pipeline).
+	Get(ctx context.Context, key string, ttl time.Duration) ([]byte, int64, error)
+	// CompareAndSwap writes value if the stored version equals version
+	// (0 = key must not exist), sets ttl, returns the new version;
+	// ErrConflict otherwise. One round trip in Redis (Lua script).
+	CompareAndSwap(ctx context.Context, key string, value []byte, version int64, ttl time.Duration) (int64, error)
+	// Set writes unconditionally (bumps the version).
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// SetNX writes only if the key is absent; reports whether it wrote.
+	// Used for update dedupe and one-time confirmation ids.
+	SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
+	// Delete removes keys; missing keys are not an error.
+	Delete(ctx context.Context, keys ...string) error
+	// Lock takes an exclusive lock on key (across processes for Redis),
+	// waiting until it is free or ctx ends (then the error wraps both
+	// ErrLockTimeout and ctx.Err()); the lock expires after ttl if never
+	// released. unlock is safe to call more than once; it releases only
+	// the caller's own lock (token compare in Redis), so a holder whose
+	// lock expired and was taken by another does not release the new one.
+	// Locks live in their own namespace: Lock("k") does not touch value "k".
+	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases resources held by the store itself (the Memory sweeper);
+	// Redis does not close the client it was given.
+	Close() error
+}
+
+// ErrConflict is returned by CompareAndSwap when the stored version differs.
+var ErrConflict = errors.New("store: version conflict")
+
+// ErrLockTimeout is returned (wrapping the context's error) when Lock gives
+// up because its context ended before the lock became free.
+var ErrLockTimeout = errors.New("store: lock not acquired")
+
+// errBadTTL is returned by Lock for a ttl <= 0: a lock must always expire.
+var errBadTTL = errors.New("store: lock ttl must be > 0")
