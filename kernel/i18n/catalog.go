@@ -1,0 +1,214 @@
+// Package i18n is the bot's message catalog.
+//
+// Messages live in one YAML file per language, locales/<lang>.yaml, where the
+// file stem is a BCP 47 language tag ("en", "es", "pt-BR"). Files are nested
+// maps; a message key is the dotted path to a leaf ("transfer.amount.prompt"),
+// so the first segment is the plugin's name. A leaf is either
+//
+//   - a string: a text/template with named fields, "Sent {{.amount}} to {{.email}}";
+//   - a plural map whose keys are CLDR cardinal categories (zero, one, two,
+//     few, many, other; other is required), each a template as above.
+//
+// A map is a plural map when at least one of its keys is a CLDR category
+// with a string value; anything else is a section of nested keys.
+//
+// Output is Telegram HTML: templates may contain <b>, <i>, <code>, <pre>,
+// <a href="...">. Every value a template prints is HTML-escaped (&, <, > and
+// "), whether it is a string, an error or a fmt.Stringer; numbers are printed
+// plainly ("1000000", "1.5"); a value of type HTML is printed as is. Use
+// double quotes around attribute values.
+//
+// The default language is the reference: every other file may only define
+// keys it has, and a key missing from a language falls back to it. Each file
+// defines language.name, the language's own name ("Español"), for a
+// language menu.
+//
+// Load fails only when a file cannot be read or decoded. Content problems
+// (unknown keys, templates that do not parse, malformed plural maps) are
+// reported by Check, which tests and start-up should call; meanwhile a
+// broken message falls back to the default language, and rendering never
+// panics: a message that is missing everywhere renders as "[missing: key]",
+// one that fails everywhere as "[error: key]".
+//
+// A Catalog is immutable after Load and safe for concurrent use.
+package i18n
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// NameKey is the key of a language's own name, which every file defines.
+const NameKey = "language.name"
+
+// HTML is a pre-rendered Telegram HTML fragment: a template prints it
+// without escaping. Build it only from trusted text and values passed
+// through Escape.
+type HTML string
+
+// Catalog holds the messages of every language. Build it with Load.
+type Catalog struct {
+	def     *locale            // the default language, the reference
+	locales map[string]*locale // by language id (file stem)
+	langs   []string           // default first, then sorted
+	matcher language.Matcher   // over langs, in that order
+}
+
+// locale is one language file.
+type locale struct {
+	lang     string
+	file     string
+	tag      language.Tag
+	msgs     map[string]*message
+	keys     []string // sorted
+	problems []problem
+	plural   *goi18n.Localizer // nil when CLDR has no rules for tag
+}
+
+// message is one leaf of a file.
+type message struct {
+	line   int
+	broken bool             // a template or plural map is invalid; never rendered
+	text   *tmpl            // string leaf
+	forms  map[string]*tmpl // plural leaf, by CLDR category
+	fields map[string]bool  // top-level data fields the templates use
+}
+
+// Load reads every *.yaml file at the root of fsys; each file's stem is its
+// language tag. The defaultLang file must exist: it is the reference for
+// Check and the fallback for missing keys. Load fails if a file cannot be
+// read, is not valid YAML, is not a map, or has a stem that is not a
+// language tag; other problems are left to Check.
+func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("i18n: list locale files: %w", err)
+	}
+	c := &Catalog{locales: make(map[string]*locale, len(names))}
+	var errs []error
+	for _, name := range names {
+		l, err := loadFile(fsys, name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c.locales[l.lang] = l
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	c.def = c.locales[defaultLang]
+	if c.def == nil {
+		return nil, fmt.Errorf("i18n: default language file %s.yaml not found", defaultLang)
+	}
+	for lang := range c.locales {
+		if lang != defaultLang {
+			c.langs = append(c.langs, lang)
+		}
+	}
+	slices.Sort(c.langs)
+	c.langs = append([]string{defaultLang}, c.langs...)
+	tags := make([]language.Tag, len(c.langs))
+	for i, lang := range c.langs {
+		tags[i] = c.locales[lang].tag
+	}
+	c.matcher = language.NewMatcher(tags)
+	return c, nil
+}
+
+// loadFile reads, decodes and compiles one language file.
+func loadFile(fsys fs.FS, name string) (*locale, error) {
+	lang := strings.TrimSuffix(path.Base(name), ".yaml")
+	tag, err := language.Parse(lang)
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %s: file name is not a language tag: %w", name, err)
+	}
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %w", err)
+	}
+	l := &locale{
+		lang:   lang,
+		file:   name,
+		tag:    tag,
+		msgs:   map[string]*message{},
+		plural: newPluralRules(tag),
+	}
+	if err := l.decode(data); err != nil {
+		return nil, fmt.Errorf("i18n: %s: %w", name, err)
+	}
+	for key := range l.msgs {
+		l.keys = append(l.keys, key)
+	}
+	slices.Sort(l.keys)
+	return l, nil
+}
+
+// Languages returns the available languages: the default first, then the
+// others sorted.
+func (c *Catalog) Languages() []string { return slices.Clone(c.langs) }
+
+// Default returns the default language.
+func (c *Catalog) Default() string { return c.def.lang }
+
+// Name returns the language's own name (its language.name), for a menu.
+func (c *Catalog) Name(lang string) string { return c.T(lang, NameKey, nil) }
+
+// Match returns the available language that best fits a Telegram
+// language_code ("es", "es-ES", "pt-br"), or the default language when none
+// fits or code is empty or malformed.
+func (c *Catalog) Match(code string) string {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return c.def.lang
+	}
+	tag, err := language.Parse(strings.ReplaceAll(code, "_", "-"))
+	if err != nil && tag == language.Und {
+		return c.def.lang
+	}
+	_, i, conf := c.matcher.Match(tag)
+	if conf == language.No || i < 0 || i >= len(c.langs) {
+		return c.def.lang
+	}
+	return c.langs[i]
+}
+
+// Has reports whether the default language defines key.
+func (c *Catalog) Has(key string) bool {
+	_, ok := c.def.msgs[key]
+	return ok
+}
+
+// Keys returns the sorted keys defined in lang's file, or nil if there is
+// no such language.
+func (c *Catalog) Keys(lang string) []string {
+	l := c.locales[lang]
+	if l == nil {
+		return nil
+	}
+	return slices.Clone(l.keys)
+}
+
+// Missing returns the sorted keys of the default language that lang's file
+// does not define (they fall back to the default language): a translation
+// to-do list. It is nil for the default language and unknown languages.
+func (c *Catalog) Missing(lang string) []string {
+	l := c.locales[lang]
+	if l == nil || l == c.def {
+		return nil
+	}
+	var missing []string
+	for _, key := range c.def.keys {
+		if _, ok := l.msgs[key]; !ok {
+			missing = append(missing, key)
+		}
+	}
+	return missing
+}

@@ -1,0 +1,178 @@
+package i18n
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+	"text/template/parse"
+)
+
+// escapeFunc is appended to every printing action of a template, so that
+// {{.amount}} runs as {{.amount | _i18n_escape}}.
+//
+// We use text/template with this one escaper rather than html/template:
+// Telegram's HTML has no scripts, styles or event attributes, and
+// html/template's browser-oriented rewriting gets in the way (it turns "+"
+// and "'" into numeric entities, rejects tg:// links as #ZgotmplZ and
+// reports context errors only at first execution).
+const escapeFunc = "_i18n_escape"
+
+var funcs = template.FuncMap{escapeFunc: escape}
+
+// tmpl is a compiled message: static text, or a template.
+type tmpl struct {
+	static string
+	t      *template.Template // nil for static text
+}
+
+// compile parses src, adds the escaper to its printing actions and records
+// the top-level data fields it uses in fields.
+func compile(name, src string, fields map[string]bool) (*tmpl, error) {
+	if !strings.Contains(src, "{{") {
+		return &tmpl{static: src}, nil
+	}
+	t, err := template.New(name).Option("missingkey=zero").Funcs(funcs).Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("template does not parse: %w", err)
+	}
+	for _, d := range t.Templates() {
+		if d.Tree == nil {
+			continue
+		}
+		collectFields(d.Tree.Root, true, fields)
+		addEscaper(d.Tree.Root)
+	}
+	return &tmpl{t: t}, nil
+}
+
+// execute renders the template. It never panics: a panic in a value's
+// method becomes an error.
+func (t *tmpl) execute(data map[string]any) (out string, err error) {
+	if t.t == nil {
+		return t.static, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("template panicked: %v", r)
+		}
+	}()
+	var b strings.Builder
+	if err := t.t.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// addEscaper appends escapeFunc to every action that prints.
+func addEscaper(n parse.Node) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			addEscaper(c)
+		}
+	case *parse.ActionNode:
+		if len(n.Pipe.Decl) > 0 { // {{$x := ...}} prints nothing
+			return
+		}
+		n.Pipe.Cmds = append(n.Pipe.Cmds, &parse.CommandNode{
+			NodeType: parse.NodeCommand,
+			Pos:      n.Pos,
+			Args:     []parse.Node{parse.NewIdentifier(escapeFunc).SetTree(nil).SetPos(n.Pos)},
+		})
+	case *parse.IfNode:
+		addEscaper(n.List)
+		addEscaper(n.ElseList)
+	case *parse.RangeNode:
+		addEscaper(n.List)
+		addEscaper(n.ElseList)
+	case *parse.WithNode:
+		addEscaper(n.List)
+		addEscaper(n.ElseList)
+	}
+}
+
+// collectFields records the data fields a template uses: .name where dot
+// is the data map (not inside range or with), and $.name anywhere.
+func collectFields(n parse.Node, top bool, fields map[string]bool) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			collectFields(c, top, fields)
+		}
+	case *parse.ActionNode:
+		collectFields(n.Pipe, top, fields)
+	case *parse.PipeNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Cmds {
+			collectFields(c, top, fields)
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			collectFields(a, top, fields)
+		}
+	case *parse.ChainNode:
+		collectFields(n.Node, top, fields)
+	case *parse.FieldNode:
+		if top {
+			fields[n.Ident[0]] = true
+		}
+	case *parse.VariableNode:
+		if len(n.Ident) > 1 && n.Ident[0] == "$" {
+			fields[n.Ident[1]] = true
+		}
+	case *parse.TemplateNode:
+		collectFields(n.Pipe, top, fields)
+	case *parse.IfNode:
+		collectFields(n.Pipe, top, fields)
+		collectFields(n.List, top, fields)
+		collectFields(n.ElseList, top, fields)
+	case *parse.RangeNode:
+		collectFields(n.Pipe, top, fields)
+		collectFields(n.List, false, fields)
+		collectFields(n.ElseList, top, fields)
+	case *parse.WithNode:
+		collectFields(n.Pipe, top, fields)
+		collectFields(n.List, false, fields)
+		collectFields(n.ElseList, top, fields)
+	}
+}
+
+// escaper escapes the characters that are special in Telegram HTML text and
+// double-quoted attributes.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// Escape escapes s for Telegram HTML text and double-quoted attributes, as
+// templates do with the values they print. Use it to build HTML fragments.
+func Escape(s string) string { return escaper.Replace(s) }
+
+// escape prints a value for Telegram HTML.
+func escape(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case HTML:
+		return string(v)
+	case string:
+		return escaper.Replace(v)
+	case error:
+		return escaper.Replace(v.Error())
+	case fmt.Stringer:
+		return escaper.Replace(v.String())
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(v), 'f', -1, 32)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, bool:
+		return fmt.Sprint(v)
+	}
+	return escaper.Replace(fmt.Sprint(v))
+}
