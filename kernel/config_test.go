@@ -1,0 +1,100 @@
+package kernel_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
+)
+
+func TestConfigValidation(t *testing.T) {
+	base := "plugins:\n  demo: {enabled: true}\n"
+	cmds := "commands:\n  - {name: greet, action: demo.greet}\n"
+	tests := []struct {
+		name   string
+		config string
+		env    []string
+		want   string
+	}{
+		{"unknown top-level key", base + "telegramm: {}\n", nil, "config: telegramm: unknown section"},
+		{"unknown nested key", base + "telegram: {tokn: x}\n", nil, "tokn"},
+		{"wrong type", base + "updates: {workers: many}\n", nil, "workers"},
+		{"bad duration", base + "flows: {timeout: soon}\n", nil, "timeout"},
+		{"unknown action", base + "commands:\n  - {name: x, action: demo.nope}\n", nil, `commands[0] (x).action: unknown action "demo.nope"`},
+		{"unknown plugin in action", base + "commands:\n  - {name: x, action: ghost.run}\n", nil, `unknown action "ghost.run"`},
+		{"duplicate command", base + cmds + "  - {name: greet, action: demo.order}\n", nil, "/greet is already used by"},
+		{"duplicate alias", base + "commands:\n  - {name: greet, action: demo.greet, aliases: [order]}\n  - {name: order, action: demo.order}\n", nil, "/order is already used by"},
+		{"bad command name", base + "commands:\n  - {name: Greet-Me, action: demo.greet}\n", nil, `"Greet-Me" is not a Telegram command name`},
+		{"too long command", base + "commands:\n  - {name: " + strings.Repeat("a", 33) + ", action: demo.greet}\n", nil, "is not a Telegram command name"},
+		{"action and message", base + "commands:\n  - {name: x, action: demo.greet, message: support.text}\n", nil, "needs exactly one of action or message"},
+		{"missing locale key", base + "commands:\n  - {name: x, message: no.such.key}\n", nil, `locale key "no.such.key" is missing from en.yaml`},
+		{"missing description", base + "commands:\n  - {name: undescribed, action: demo.greet}\n", nil, `locale key "commands.undescribed" (its description) is missing`},
+		{"bad button url", base + "commands:\n  - {name: support, message: support.text, buttons: [{label: support.button, url: 'not a url'}]}\n", nil, "is not an absolute URL"},
+		{"builtin disabled", base + "commands:\n  - {name: help, action: kernel.help, enabled: false}\n", nil, "built-in /help cannot be disabled"},
+		{"unknown plugin section", "plugins:\n  demo: {enabled: true}\n  ghost: {enabled: true}\n", nil, "plugins.ghost: no such plugin"},
+		{"unknown plugin key", "plugins:\n  demo: {enabled: true, colour: red}\n", nil, "colour"},
+		{"plugin enabled not bool", "plugins:\n  demo: {enabled: maybe}\n", nil, "plugins.demo.enabled"},
+		{"unused rate limit", base + "rate_limits:\n  ghost: {rate: 1, period: 1m}\n", nil, "rate_limits.ghost: no enabled plugin uses this limit"},
+		{"bad rate limit", base + "rate_limits:\n  default: {rate: 0, period: 1m}\n", nil, "rate_limits.default"},
+		{"redis without key", base, []string{"REDIS_URL=redis://127.0.0.1:6379/0"}, "session.encryption_key: is required when Redis is configured"},
+		{"bad encryption key", base, []string{"SESSION_ENCRYPTION_KEY=abc"}, "session.encryption_key"},
+		{"bad log level", base, []string{"LOG_LEVEL=loud"}, `log.level: must be debug, info, warn or error, not "loud"`},
+		{"webhook without secret", base, []string{"WEBHOOK_URL=https://x.example/hook"}, "telegram.webhook.secret"},
+		{"lock ttl too short", base + "updates: {lock_ttl: 1s, handler_timeout: 5s}\n", nil, "updates.lock_ttl: must be longer than updates.handler_timeout"},
+		{"missing guard", "plugins:\n  needy: {enabled: true}\n", nil, `needs guard "auth", which no enabled plugin provides`},
+		{"env wrong type", base, []string{"COPPERX_BOT_UPDATES__WORKERS=lots"}, "workers"},
+		{"env unknown key", base, []string{"COPPERX_BOT_TELEGRAM__NOPE=1"}, "nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := kerneltest.Build(t, kerneltest.Options{
+				Config: tt.config, Env: tt.env,
+				Plugins:      []kernel.Plugin{&demo{}, &needy{}},
+				ExtraLocales: map[string]string{"en": demoLocale},
+			})
+			if err == nil {
+				t.Fatalf("config accepted; want error containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigEnvOverrides(t *testing.T) {
+	cfg := kernel.DefaultConfig()
+	err := kernel.LoadConfig(kernel.Source{
+		YAML:    []byte("telegram: {token: from-file}\nflows: {timeout: 5m}\n"),
+		Environ: []string{"COPPERX_BOT_TELEGRAM__TOKEN=from-long-env", "TELEGRAM_BOT_TOKEN=from-short-env", "COPPERX_BOT_FLOWS__TIMEOUT=7m", "LISTEN_ADDR=:9999"},
+	}, &cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Telegram.Token != "from-short-env" || cfg.Flows.Timeout.String() != "7m0s" || cfg.HTTP.ListenAddr != ":9999" {
+		t.Fatalf("cfg = token %q timeout %s addr %q", cfg.Telegram.Token, cfg.Flows.Timeout, cfg.HTTP.ListenAddr)
+	}
+}
+
+// TestShippedConfig decodes the repository's config.yaml strictly.
+func TestShippedConfig(t *testing.T) {
+	cfg := kernel.DefaultConfig()
+	var rest map[string]any
+	err := kernel.LoadConfig(kernel.Source{Path: "../config.yaml", Environ: []string{}}, &cfg, map[string]any{"copperx": &rest, "sandbox": &rest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.I18n.Default != "en" || len(cfg.Commands) == 0 {
+		t.Fatalf("unexpected shipped config: %+v", cfg.I18n)
+	}
+}
+
+// needy is a plugin that needs a guard nobody provides.
+type needy struct{}
+
+func (needy) Name() string { return "needy" }
+func (needy) Setup(r *kernel.Registrar) error {
+	r.Action("x", func(*kernel.Ctx) error { return nil }, kernel.Guard("auth"))
+	return nil
+}

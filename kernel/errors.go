@@ -1,0 +1,41 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+)
+
+// UserError is an error whose text is a locale message meant for the user:
+// the kernel replies with it instead of the generic apology, and logs it at
+// debug level only.
+type UserError struct {
+	Key  string
+	Data map[string]any
+}
+
+func (e *UserError) Error() string { return "user error: " + e.Key }
+
+// Fail returns a *UserError for the locale key.
+func Fail(key string, data map[string]any) error { return &UserError{Key: key, Data: data} }
+
+// ErrStaleCallback reports callback data that no longer matches the
+// session (a button from an old message, or forged data). The kernel answers
+// the callback with a localized "this button has expired" and changes nothing.
+var ErrStaleCallback = errors.New("stale callback")
+
+// ErrUndeclaredTransition is returned when a flow tries to move to a step its
+// current step did not declare.
+var ErrUndeclaredTransition = errors.New("undeclared flow transition")
+
+// ConfigError names the configuration key that is wrong and why.
+type ConfigError struct {
+	Key string
+	Err error
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("config: %s: %v", e.Key, e.Err) }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func cfgErr(key, format string, args ...any) error {
+	return &ConfigError{Key: key, Err: fmt.Errorf(format, args...)}
+}

@@ -1,0 +1,444 @@
+package kernel_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
+	"github.com/copperx-bot/payoutbot/kernel/secret"
+	"github.com/copperx-bot/payoutbot/kernel/store"
+	"github.com/copperx-bot/payoutbot/kernel/store/storetest"
+)
+
+func newDemo(t *testing.T, extraConfig string, opts ...func(*kerneltest.Options)) (*kerneltest.Harness, *demo) {
+	t.Helper()
+	d := &demo{}
+	o := kerneltest.Options{
+		Config:       demoConfig + extraConfig,
+		Plugins:      []kernel.Plugin{d},
+		ExtraLocales: map[string]string{"en": demoLocale},
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	return kerneltest.New(t, o), d
+}
+
+// sessionFlow reads the raw stored session of a user.
+func storedSession(t *testing.T, h *kerneltest.Harness, userID int64) map[string]any {
+	t.Helper()
+	raw, _, err := h.Store.Get(context.Background(), fmt.Sprintf("sess:%d", userID), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	if raw != nil {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func TestTwoStepFlowAndConfirm(t *testing.T) {
+	h, d := newDemo(t, "")
+	u := h.Private(42)
+	u.Send("/order").Expect(t, "What is your name?")
+	u.Send("B").Expect(t, "Too short")
+	u.Send("Bob <script>").Expect(t, "How many?")
+	r := u.Send("3").Expect(t, "Bob &lt;script&gt; wants 3. Confirm?")
+	if got := r[0].Message.AllButtons(); len(got) != 1 || got[0].Data != "demo:confirm:n3" {
+		t.Fatalf("buttons = %+v", got)
+	}
+	if f := storedSession(t, h, 42)["flow"].(map[string]any); f["step"] != "confirm" || f["name"] != "demo.order" {
+		t.Fatalf("stored flow = %v", f)
+	}
+	u.Tap("Confirm").Expect(t, "Done.")
+	if d.confirmed.Load() != 1 {
+		t.Fatalf("confirmed %d times", d.confirmed.Load())
+	}
+	if _, ok := storedSession(t, h, 42)["flow"]; ok {
+		t.Fatal("flow still stored after it ended")
+	}
+	// The old Confirm is stale now: refused, nothing happens.
+	m := h.API.Messages(42)
+	var confirmMsg int64
+	for _, msg := range m {
+		if strings.Contains(msg.Text, "Confirm?") {
+			confirmMsg = msg.ID
+			if len(msg.AllButtons()) != 0 {
+				t.Fatal("confirm buttons not removed after confirming")
+			}
+		}
+	}
+	r = u.Handle(u.CallbackUpdate(confirmMsg, "demo:confirm:n3"))
+	if !r.Contains("This button has expired") || d.confirmed.Load() != 1 {
+		t.Fatalf("replayed confirm: %q, confirmed=%d", r.Text(), d.confirmed.Load())
+	}
+}
+
+func TestBadInputKeepsStep(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(1)
+	u.Send("/order")
+	u.Send("Bob")
+	u.Send("lots").Expect(t, "A positive whole number")
+	u.Send("2").Expect(t, "Bob wants 2")
+}
+
+func TestCancel(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(7)
+	u.Send("/cancel").Expect(t, "There is nothing to cancel.")
+	u.Send("/order")
+	u.Send("/cancel").Expect(t, "Cancelled. Nothing was sent.")
+	u.Send("Bob").Expect(t, "I didn't understand that")
+}
+
+func TestFlowTimeout(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(8)
+	u.Send("/order")
+	h.Clock.Advance(16 * time.Minute)
+	r := u.Send("Bob").Expect(t, "timed out")
+	if r.Contains("How many?") {
+		t.Fatal("expired flow still advanced")
+	}
+	u.Send("Bob").Expect(t, "I didn't understand that")
+}
+
+func TestCommandInterruptsFlow(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(9)
+	u.Send("/order")
+	u.Send("/hello Ann").Expect(t, "Hello Ann!")
+	u.Send("Bob").Expect(t, "I didn't understand that")
+}
+
+func TestUnknownCommandLeavesFlow(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(10)
+	u.Send("/order")
+	u.Send("/nope").Expect(t, "I don't know /nope")
+	u.Send("Bob").Expect(t, "How many?")
+}
+
+func TestForgedCallbacks(t *testing.T) {
+	h, d := newDemo(t, "")
+	u := h.Private(11)
+	u.Send("/order")
+	u.Send("Bob")
+	u.Send("5")
+	before := storedSession(t, h, 11)
+	for _, data := range []string{"demo:confirm:n999", "demo:confirm", "nope:x", "demo:unknown:1", "::", "kernel:lang:xx", "kernel:run:boom", strings.Repeat("a", 80)} {
+		r := u.Handle(u.CallbackUpdate(1, data))
+		if !r.Contains("This button has expired") {
+			t.Errorf("data %q: replies %q", data, r.Text())
+		}
+	}
+	if d.confirmed.Load() != 0 {
+		t.Fatal("a forged callback confirmed")
+	}
+	after := storedSession(t, h, 11)
+	bj, _ := json.Marshal(before["flow"])
+	aj, _ := json.Marshal(after["flow"])
+	if string(bj) != string(aj) {
+		t.Fatalf("flow changed by forged callbacks:\n%s\n%s", bj, aj)
+	}
+}
+
+func TestDuplicateUpdateHandledOnce(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(12)
+	upd := u.MessageUpdate("/greet")
+	u.Handle(upd)
+	u.Handle(upd)
+	if n := len(h.API.Calls("sendMessage")); n != 1 {
+		t.Fatalf("sendMessage called %d times for one update", n)
+	}
+}
+
+func TestConcurrentUpdatesOneChatInOrder(t *testing.T) {
+	for _, backend := range []string{"memory", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			h, d := newDemo(t, "", func(o *kerneltest.Options) {
+				if backend == "redis" {
+					rdb, prefix := storetest.Redis(t)
+					o.Store = store.NewRedis(rdb, prefix)
+				}
+			})
+			u := h.Private(13)
+			var dones []<-chan struct{}
+			for i := range 50 {
+				upd := u.MessageUpdate(fmt.Sprintf("/seq %d", i))
+				dones = append(dones, h.Kernel.Submit(context.Background(), &upd))
+			}
+			for _, done := range dones {
+				<-done
+			}
+			if d.maxSeen.Load() != 1 {
+				t.Fatalf("%d handlers of one chat ran at once", d.maxSeen.Load())
+			}
+			var want []string
+			for i := range 50 {
+				want = append(want, fmt.Sprint(i))
+			}
+			if got := strings.Join(d.order, ","); got != strings.Join(want, ",") {
+				t.Fatalf("order = %s", got)
+			}
+			vals := storedSession(t, h, 13)["values"].(map[string]any)
+			if got := len(vals["demo.seq"].([]any)); got != 50 {
+				t.Fatalf("stored %d of 50 entries", got)
+			}
+		})
+	}
+}
+
+func TestPanicBecomesApology(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(14)
+	r := u.Send("/boom").Expect(t, "Sorry, something went wrong")
+	if !strings.Contains(h.Logs.String(), "kaboom") {
+		t.Fatal("panic not logged")
+	}
+	ref := between(r.Text(), "<code>", "</code>")
+	if len(ref) != 8 || !strings.Contains(h.Logs.String(), "ref="+ref) {
+		t.Fatalf("correlation id %q not in the logs", ref)
+	}
+	u.Send("/greet").Expect(t, "Hello")
+}
+
+func TestErrorNeverReachesUser(t *testing.T) {
+	h, _ := newDemo(t, "")
+	r := h.Private(15).Send("/fail").Expect(t, "Sorry, something went wrong")
+	if r.Contains("hunter2") {
+		t.Fatal("raw error shown to the user")
+	}
+}
+
+func TestRateLimitRepliesOncePerWindow(t *testing.T) {
+	h, _ := newDemo(t, "rate_limits:\n  default: {rate: 2, period: 1m, burst: 2}\n", func(o *kerneltest.Options) {
+		o.Config = strings.Replace(o.Config, "rate_limits:\n  default: {rate: 1000, period: 1s, burst: 1000}\n", "", 1)
+	})
+	u := h.Private(16)
+	var limited int
+	for range 8 {
+		r := u.Send("/greet")
+		if r.Contains("Slow down") {
+			limited++
+		}
+	}
+	if limited != 1 {
+		t.Fatalf("slow-down reply sent %d times, want once per window", limited)
+	}
+	if n := len(h.API.Calls("sendMessage")); n != 3 {
+		t.Fatalf("sendMessage calls = %d, want 2 greetings + 1 notice", n)
+	}
+}
+
+func TestPrivateOnly(t *testing.T) {
+	h, _ := newDemo(t, "")
+	h.Group(-100, 17).Send("/private").Expect(t, "only do this in a private chat")
+	h.Private(17).Send("/private").Expect(t, "Hello")
+}
+
+func TestGuard(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(18)
+	u.Send("/guarded").Expect(t, "Not allowed yet.")
+	u.Send("/allow")
+	u.Send("/guarded").Expect(t, "The secret.")
+}
+
+func TestHelpStartAndConfigCommand(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(19)
+	r := u.Send("/help").Expect(t, "/greet, /hello — Say hello", "/support — Contact CopperX support", "/cancel")
+	if r.Contains("/start") {
+		t.Fatal("/help lists /start")
+	}
+	r = u.Send("/start").Expect(t, "Hi Ada!")
+	var labels []string
+	for _, b := range r[0].Message.AllButtons() {
+		labels = append(labels, b.Text+"="+b.Data)
+	}
+	if got := strings.Join(labels, " "); got != "Say hello=kernel:run:greet Order something=kernel:run:order Contact CopperX support=kernel:run:support" {
+		t.Fatalf("menu = %s", got)
+	}
+	u.Tap("Say hello").Expect(t, "Hello")
+	r = u.Send("/support").Expect(t, "community chat")
+	if b := r[0].Message.AllButtons(); len(b) != 1 || b[0].URL != "https://t.me/copperxcommunity/2183" {
+		t.Fatalf("support buttons = %+v", b)
+	}
+}
+
+func TestDisabledCommandVanishes(t *testing.T) {
+	h, _ := newDemo(t, "", func(o *kerneltest.Options) {
+		o.Config = strings.Replace(o.Config, "{name: greet, action: demo.greet, menu: true, aliases: [hello]}", "{name: greet, action: demo.greet, enabled: false}", 1)
+	})
+	u := h.Private(20)
+	u.Send("/greet").Expect(t, "I don't know /greet")
+	if u.Send("/help").Contains("/greet") {
+		t.Fatal("disabled command in /help")
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(21)
+	u.Send("/language").Expect(t, "Choose your language")
+	u.Tap("Español").Expect(t, "Idioma cambiado a español.")
+	u.Send("/cancel").Expect(t, "No hay nada que cancelar.")
+	// Telegram's language_code picks the language before /language does.
+	v := h.Private(22)
+	v.LanguageCode = "es-MX"
+	v.Send("/cancel").Expect(t, "No hay nada que cancelar.")
+}
+
+func TestOversizedText(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(23)
+	u.Send("/order")
+	u.Send(strings.Repeat("x", 5000)).Expect(t, "too long (at most 1024 characters)")
+	u.Send("Bob").Expect(t, "How many?")
+}
+
+func TestTelegram429IsRetried(t *testing.T) {
+	h, _ := newDemo(t, "")
+	h.API.Fail("sendMessage", http.StatusTooManyRequests, 1, 1)
+	u := h.Private(24)
+	u.Send("/greet").Expect(t, "Hello")
+	if n := len(h.API.Calls("sendMessage")); n != 2 {
+		t.Fatalf("sendMessage calls = %d, want the 429 and the retry", n)
+	}
+}
+
+func TestWebhookSecret(t *testing.T) {
+	h, _ := newDemo(t, "", func(o *kerneltest.Options) {
+		o.Env = append(o.Env, "WEBHOOK_URL=https://bot.example.com/tg/hook", "WEBHOOK_SECRET=0123456789abcdef-secret")
+	})
+	srv := httptest.NewServer(h.Kernel.WebhookHandler())
+	defer srv.Close()
+	u := h.Private(25)
+	body, _ := json.Marshal(u.MessageUpdate("/greet"))
+	post := func(secret string) int {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(string(body)))
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, bad := range []string{"", "wrong-secret-0000000"} {
+		if code := post(bad); code != http.StatusUnauthorized {
+			t.Fatalf("secret %q: status %d", bad, code)
+		}
+	}
+	if n := len(h.API.Calls("sendMessage")); n != 0 {
+		t.Fatalf("an unauthorized webhook was processed (%d sends)", n)
+	}
+	if code := post("0123456789abcdef-secret"); code != http.StatusOK {
+		t.Fatalf("good secret: status %d", code)
+	}
+	if n := len(h.API.Calls("sendMessage")); n != 1 {
+		t.Fatalf("sendMessage calls = %d after a good webhook", n)
+	}
+	if code := post("0123456789abcdef-secret"); code != http.StatusOK || len(h.API.Calls("sendMessage")) != 1 {
+		t.Fatal("a redelivered webhook update was handled twice")
+	}
+}
+
+func TestRunPollingMenuAndShutdown(t *testing.T) {
+	h, _ := newDemo(t, "", func(o *kerneltest.Options) {
+		o.Env = append(o.Env, "LISTEN_ADDR=127.0.0.1:0", "COPPERX_BOT_TELEGRAM__POLL_TIMEOUT=1s")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- h.Kernel.Run(ctx) }()
+	u := h.Private(26)
+	h.API.PushUpdate(u.MessageUpdate("/greet"))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.API.Calls("sendMessage")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !strings.Contains(h.API.Messages(26)[0].Text, "Hello") {
+		t.Fatal("polled update not answered")
+	}
+	for _, lang := range []string{"", "en", "es"} {
+		var names []string
+		for _, c := range h.API.Commands(lang) {
+			names = append(names, c.Command)
+		}
+		if got := strings.Join(names, ","); got != "greet,order,support,help,cancel,language" {
+			t.Fatalf("setMyCommands(%q) = %s", lang, got)
+		}
+	}
+	es := h.API.Commands("es")
+	if es[2].Description != "Contactar con soporte de CopperX" || es[3].Description != "Qué puedo hacer" {
+		t.Fatalf("es menu = %+v", es)
+	}
+}
+
+func TestSessionTokenEncryptedAtRest(t *testing.T) {
+	d := &tokenPlugin{}
+	h := kerneltest.New(t, kerneltest.Options{
+		Config:       "plugins:\n  tok: {enabled: true}\ncommands:\n  - {name: settok, action: tok.set}\n  - {name: gettok, action: tok.get}\n",
+		Plugins:      []kernel.Plugin{d},
+		ExtraLocales: map[string]string{"en": "commands:\n  settok: x\n  gettok: y\n"},
+	})
+	u := h.Private(27)
+	u.Send("/settok")
+	raw, _, _ := h.Store.Get(context.Background(), "sess:27", 0)
+	if strings.Contains(string(raw), "jwt-very-secret") {
+		t.Fatalf("token stored in clear: %s", raw)
+	}
+	u.Send("/gettok")
+	if d.got != "jwt-very-secret" {
+		t.Fatalf("token after reload = %q", d.got)
+	}
+	if strings.Contains(h.Logs.String(), "jwt-very-secret") {
+		t.Fatal("token in logs")
+	}
+}
+
+type tokenPlugin struct{ got string }
+
+func (p *tokenPlugin) Name() string { return "tok" }
+func (p *tokenPlugin) Setup(r *kernel.Registrar) error {
+	r.Action("set", func(c *kernel.Ctx) error {
+		c.SetPrincipal(&kernel.Principal{UserID: "u1", Token: secret.New("jwt-very-secret"), ExpiresAt: c.Now().Add(time.Hour)})
+		c.Log.Info("principal set", "principal", c.Principal())
+		return nil
+	})
+	r.Action("get", func(c *kernel.Ctx) error {
+		if pr := c.Principal(); pr != nil {
+			p.got = pr.Token.Reveal()
+		}
+		return nil
+	})
+	return nil
+}
+
+func between(s, a, b string) string {
+	_, rest, ok := strings.Cut(s, a)
+	if !ok {
+		return ""
+	}
+	out, _, _ := strings.Cut(rest, b)
+	return out
+}

@@ -1,0 +1,363 @@
+package kernel
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/PaulSonOfLars/gotgbot/v2"
+)
+
+// Outcomes of an update, the "outcome" label of bot_updates_total.
+const (
+	outcomeOK        = "ok"
+	outcomeDuplicate = "duplicate"
+	outcomeLimited   = "rate_limited"
+	outcomeError     = "error"
+	outcomeIgnored   = "ignored"
+)
+
+func updateKind(u *gotgbot.Update) string {
+	switch {
+	case u.Message != nil && strings.HasPrefix(u.Message.Text, "/"):
+		return "command"
+	case u.Message != nil:
+		return "message"
+	case u.CallbackQuery != nil:
+		return "callback"
+	}
+	return "other"
+}
+
+func newRef() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// handle runs the whole pipeline for one update: dedupe, rate limit, chat
+// lock, session load, route, guards, handler, save if changed.
+func (k *Kernel) handle(ctx context.Context, u *gotgbot.Update) {
+	start := time.Now()
+	kind := updateKind(u)
+	outcome := k.handleUpdate(ctx, u)
+	k.metrics.updates.WithLabelValues(kind, outcome).Inc()
+	k.metrics.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+}
+
+func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
+	var chat *gotgbot.Chat
+	var user *gotgbot.User
+	switch {
+	case u.Message != nil:
+		chat, user = &u.Message.Chat, u.Message.From
+	case u.CallbackQuery != nil:
+		user = &u.CallbackQuery.From
+		if u.CallbackQuery.Message != nil {
+			c := u.CallbackQuery.Message.GetChat()
+			chat = &c
+		}
+	}
+	if chat == nil || user == nil || user.IsBot {
+		return outcomeIgnored
+	}
+	ref := newRef()
+	c := &Ctx{
+		Context: ctx, k: k, Update: u, ChatID: chat.Id, UserID: user.Id, Ref: ref,
+		chatType: chat.Type, sess: &session{},
+		Log: k.log.With("chat", chat.Id, "ref", ref),
+	}
+	c.Lang = k.catalog.Match(user.LanguageCode)
+
+	first, err := k.store.SetNX(ctx, "upd:"+strconv.FormatInt(u.UpdateId, 10), []byte{1}, k.cfg.Updates.DedupeTTL)
+	if err != nil {
+		return k.storeFailed(c, "dedupe", err)
+	}
+	if !first {
+		c.Log.Info("duplicate update ignored", "update_id", u.UpdateId)
+		return outcomeDuplicate
+	}
+	if ok, wait, err := k.allow(c, "default"); err != nil {
+		return k.storeFailed(c, "rate_limit", err)
+	} else if !ok {
+		k.tellLimited(c, "default", wait)
+		return outcomeLimited
+	}
+
+	unlock, err := k.store.Lock(ctx, "lock:chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
+	if err != nil {
+		return k.storeFailed(c, "lock", err)
+	}
+	defer unlock()
+
+	c.sessKey = "sess:" + strconv.FormatInt(user.Id, 10)
+	raw, version, err := k.store.Get(ctx, c.sessKey, k.cfg.Session.TTL)
+	if err != nil {
+		return k.storeFailed(c, "load", err)
+	}
+	if c.sess, err = decodeSession(raw); err != nil {
+		c.Log.Warn("session does not decode; starting afresh", "err", err)
+		c.sess = &session{}
+	}
+	if c.sess.Lang != "" {
+		c.Lang = c.sess.Lang
+	}
+
+	hctx, cancel := context.WithTimeout(ctx, k.cfg.Updates.HandlerTimeout)
+	c.Context = hctx
+	err = k.route(c)
+	cancel()
+	c.Context = ctx
+	outcome := outcomeOK
+	if err != nil {
+		outcome = outcomeError
+		k.handleError(c, err)
+	}
+	if c.IsCallback() {
+		c.Answer("", false)
+	}
+
+	out, err := c.sess.encode(k.sealer, []byte(c.sessKey))
+	if err != nil {
+		c.Log.Error("encode session", "err", err)
+		return outcomeError
+	}
+	if !bytes.Equal(out, raw) && !(raw == nil && string(out) == "{}") {
+		if _, err := k.store.CompareAndSwap(ctx, c.sessKey, out, version, k.cfg.Session.TTL); err != nil {
+			k.metrics.storeErrors.WithLabelValues("save").Inc()
+			c.Log.Error("save session", "err", err)
+			return outcomeError
+		}
+	}
+	return outcome
+}
+
+func (k *Kernel) storeFailed(c *Ctx, op string, err error) string {
+	k.metrics.storeErrors.WithLabelValues(op).Inc()
+	c.Log.Error("store failed", "op", op, "err", err)
+	k.apologize(c)
+	return outcomeError
+}
+
+// route picks the handler for the update.
+func (k *Kernel) route(c *Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	u := c.Update
+	if u.CallbackQuery != nil {
+		k.expireFlow(c)
+		plugin, action, args, ok := parseCallbackData(u.CallbackQuery.Data)
+		rt := k.callbacks[plugin+"."+action]
+		if !ok || rt == nil {
+			c.Log.Info("unknown callback data", "plugin", plugin, "action", action)
+			return ErrStaleCallback
+		}
+		return k.runRoute(c, rt, args)
+	}
+
+	msg := u.Message
+	text := msg.Text
+	if utf8.RuneCountInString(text) > k.cfg.Updates.MaxTextLength {
+		max := k.cfg.Updates.MaxTextLength
+		_, err := c.Send(c.Plural("kernel.too_long", max, map[string]any{"max": max}), nil)
+		return err
+	}
+	if strings.HasPrefix(text, "/") {
+		k.expireFlow(c)
+		head, rest, _ := strings.Cut(text[1:], " ")
+		name, at, addressed := strings.Cut(head, "@")
+		if addressed && k.bot.Username != "" && !strings.EqualFold(at, k.bot.Username) {
+			return nil // a command for another bot in a group
+		}
+		c.text = strings.TrimSpace(rest)
+		cmd := k.byName[strings.ToLower(name)]
+		if cmd == nil {
+			_, err := c.Say("kernel.unknown_command", map[string]any{"command": "/" + name}, nil)
+			return err
+		}
+		if c.sess.Flow != nil && (cmd.route == nil || cmd.route.name != "kernel.cancel") {
+			c.sess.Flow = nil // any command interrupts an open flow
+		}
+		return k.runCommand(c, cmd, strings.Fields(c.text))
+	}
+	if k.expireFlow(c) {
+		return nil
+	}
+	c.text = strings.TrimSpace(text)
+	if fs := c.sess.Flow; fs != nil {
+		step := k.flows[fs.Name].Steps[fs.Step]
+		c.plugin, _, _ = strings.Cut(fs.Name, ".")
+		c.action = fs.Name + "." + fs.Step
+		if text == "" {
+			_, err := c.Say("kernel.flow.text_expected", nil, nil)
+			return err
+		}
+		if step.Text == nil {
+			_, err := c.Say("kernel.flow.use_buttons", nil, nil)
+			return err
+		}
+		return step.Text(c)
+	}
+	if text == "" {
+		return nil // stickers, photos and the like outside a flow
+	}
+	_, err = c.Say("kernel.fallback", nil, nil)
+	return err
+}
+
+// expireFlow ends a flow that timed out, or that a deploy changed, telling
+// the user so; it reports whether it did.
+func (k *Kernel) expireFlow(c *Ctx) bool {
+	fs := c.sess.Flow
+	if fs == nil {
+		return false
+	}
+	f, ok := k.flows[fs.Name]
+	switch {
+	case !ok || f.Version != fs.Version || !stepExists(f, fs.Step):
+		c.sess.Flow = nil
+		_, _ = c.Say("kernel.flow.outdated", nil, nil)
+		return true
+	case k.now().After(fs.Expires):
+		c.sess.Flow = nil
+		_, _ = c.Say("kernel.flow.expired", nil, nil)
+		return true
+	}
+	return false
+}
+
+func stepExists(f *Flow, step string) bool { _, ok := f.Steps[step]; return ok }
+
+func (k *Kernel) runCommand(c *Ctx, cmd *command, args []string) error {
+	if cmd.route == nil {
+		kb := NewKeyboard()
+		for _, b := range cmd.buttons {
+			kb.Row(c.URLButton(b.Label, b.URL))
+		}
+		c.action = "command." + cmd.name
+		_, err := c.Say(cmd.message, nil, kb)
+		return err
+	}
+	return k.runRoute(c, cmd.route, args)
+}
+
+// runRoute applies the route's private-chat rule, limit and guards, then
+// runs its handler.
+func (k *Kernel) runRoute(c *Ctx, rt *route, args []string) error {
+	c.plugin, c.action, c.args = rt.plugin, rt.name, args
+	if rt.private && !c.IsPrivate() {
+		kb := NewKeyboard()
+		if c.Username() != "" {
+			kb.Row(c.URLButton("kernel.private_only_button", "https://t.me/"+c.Username()))
+		}
+		if c.IsCallback() {
+			c.Answer(c.T("kernel.private_only", nil), true)
+			return nil
+		}
+		_, err := c.Say("kernel.private_only", nil, kb)
+		return err
+	}
+	if rt.limit != "" {
+		ok, wait, err := k.allow(c, rt.limit)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			k.tellLimited(c, rt.limit, wait)
+			return nil
+		}
+	}
+	for _, g := range rt.guards {
+		ok, err := k.guards[g](c)
+		if err != nil {
+			return fmt.Errorf("guard %s: %w", g, err)
+		}
+		if !ok {
+			return nil
+		}
+	}
+	return rt.handler(c)
+}
+
+// handleError turns a handler's error into something the user can read.
+func (k *Kernel) handleError(c *Ctx, err error) {
+	for _, h := range k.errorHooks {
+		if h(c, err) {
+			return
+		}
+	}
+	var ue *UserError
+	switch {
+	case errors.As(err, &ue):
+		c.Log.Debug("user error", "key", ue.Key)
+		text := c.T(ue.Key, ue.Data)
+		if c.IsCallback() && c.MessageID() == 0 {
+			c.Answer(text, true)
+			return
+		}
+		_, _ = c.Send(text, nil)
+	case errors.Is(err, ErrStaleCallback):
+		c.Log.Info("stale or forged callback refused", "action", c.action)
+		c.Answer(c.T("kernel.stale_button", nil), true)
+	default:
+		c.Log.Error("handler failed", "action", c.action, "err", err)
+		k.apologize(c)
+	}
+}
+
+func (k *Kernel) apologize(c *Ctx) {
+	text := c.T("kernel.error", map[string]any{"ref": c.Ref})
+	c.Answer(text, true)
+	if _, err := c.Send(text, nil); err != nil {
+		c.Log.Error("could not apologize", "err", err)
+	}
+}
+
+// allow applies a named limit to the user.
+func (k *Kernel) allow(c *Ctx, name string) (bool, time.Duration, error) {
+	l, ok := k.limits[name]
+	if !ok {
+		return false, 0, fmt.Errorf("rate limit %q is not declared", name)
+	}
+	res, err := k.limiter.Allow(c, name+":"+strconv.FormatInt(c.UserID, 10), l)
+	if err != nil {
+		k.metrics.storeErrors.WithLabelValues("rate_limit").Inc()
+		return false, 0, fmt.Errorf("rate limit %s: %w", name, err)
+	}
+	if !res.Allowed {
+		k.metrics.rateLimited.WithLabelValues(name).Inc()
+	}
+	return res.Allowed, res.RetryAfter, nil
+}
+
+// tellLimited replies "slow down" once per window, not once per message.
+func (k *Kernel) tellLimited(c *Ctx, name string, wait time.Duration) {
+	if wait < time.Second {
+		wait = time.Second
+	}
+	key := "rlnote:" + name + ":" + strconv.FormatInt(c.UserID, 10)
+	first, err := k.store.SetNX(c, key, []byte{1}, wait)
+	if err != nil || !first {
+		c.Answer("", false)
+		return
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	text := c.Plural("kernel.rate_limited", secs, map[string]any{"seconds": secs})
+	if c.IsCallback() {
+		c.Answer(text, true)
+		return
+	}
+	_, _ = c.Send(text, nil)
+}

@@ -1,0 +1,176 @@
+package kernel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/PaulSonOfLars/gotgbot/v2"
+)
+
+// retryClient honours Telegram's 429 retry_after for every method but
+// getUpdates, up to a configured number of tries and wait.
+type retryClient struct {
+	gotgbot.BotClient
+	retries int
+	maxWait time.Duration
+	onRetry func(method string)
+}
+
+func (c *retryClient) RequestWithContext(ctx context.Context, token, method string, params map[string]any, opts *gotgbot.RequestOpts) (json.RawMessage, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := c.BotClient.RequestWithContext(ctx, token, method, params, opts)
+		var te *gotgbot.TelegramError
+		if err == nil || method == "getUpdates" || attempt >= c.retries || !errors.As(err, &te) || te.Code != http.StatusTooManyRequests {
+			return res, err
+		}
+		wait := time.Second
+		if te.ResponseParams != nil && te.ResponseParams.RetryAfter > 0 {
+			wait = time.Duration(te.ResponseParams.RetryAfter) * time.Second
+		}
+		if wait > c.maxWait {
+			return res, err
+		}
+		if c.onRetry != nil {
+			c.onRetry(method)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (k *Kernel) newBot() error {
+	tg := k.cfg.Telegram
+	token := tg.Token
+	if token == "" {
+		return cfgErr("telegram.token", "must be set (TELEGRAM_BOT_TOKEN)")
+	}
+	base := &gotgbot.BaseBotClient{
+		Client:             http.Client{},
+		DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: tg.APIURL, Timeout: tg.RequestTimeout},
+	}
+	client := &retryClient{BotClient: base, retries: tg.SendRetries, maxWait: tg.MaxRetryAfter,
+		onRetry: func(method string) { k.metrics.telegramRetries.WithLabelValues(method).Inc() }}
+	bot, err := gotgbot.NewBot(token, &gotgbot.BotOpts{DisableTokenCheck: true, BotClient: client})
+	if err != nil {
+		return cfgErr("telegram.token", "must look like 123456:ABC... (from @BotFather)")
+	}
+	k.bot = bot
+	return nil
+}
+
+func htmlOpts() *gotgbot.LinkPreviewOptions { return &gotgbot.LinkPreviewOptions{IsDisabled: true} }
+
+func (k *Kernel) send(c *Ctx, chatID int64, text string, kb *Keyboard) (int64, error) {
+	mk, err := kb.markup()
+	if err != nil {
+		return 0, err
+	}
+	opts := &gotgbot.SendMessageOpts{ParseMode: gotgbot.ParseModeHTML, LinkPreviewOptions: htmlOpts()}
+	if mk != nil {
+		opts.ReplyMarkup = *mk
+	}
+	m, err := k.bot.SendMessageWithContext(c, chatID, text, opts)
+	if err != nil {
+		return 0, fmt.Errorf("sendMessage: %w", err)
+	}
+	return m.MessageId, nil
+}
+
+func (k *Kernel) edit(c *Ctx, chatID, messageID int64, text string, kb *Keyboard) error {
+	mk, err := kb.markup()
+	if err != nil {
+		return err
+	}
+	opts := &gotgbot.EditMessageTextOpts{ChatId: chatID, MessageId: messageID, Text: text,
+		ParseMode: gotgbot.ParseModeHTML, LinkPreviewOptions: htmlOpts()}
+	if mk != nil {
+		opts.ReplyMarkup = *mk
+	}
+	_, _, err = k.bot.EditMessageTextWithContext(c, opts)
+	if err != nil && strings.Contains(err.Error(), "message is not modified") {
+		return nil // Refresh with nothing new is not a failure
+	}
+	if err != nil {
+		return fmt.Errorf("editMessageText: %w", err)
+	}
+	return nil
+}
+
+func (k *Kernel) removeButtons(c *Ctx, chatID, messageID int64) error {
+	_, _, err := k.bot.EditMessageReplyMarkupWithContext(c, &gotgbot.EditMessageReplyMarkupOpts{
+		ChatId: chatID, MessageId: messageID, ReplyMarkup: gotgbot.InlineKeyboardMarkup{InlineKeyboard: [][]gotgbot.InlineKeyboardButton{}}})
+	if err != nil && !strings.Contains(err.Error(), "message is not modified") {
+		return fmt.Errorf("editMessageReplyMarkup: %w", err)
+	}
+	return nil
+}
+
+func (k *Kernel) deleteMessage(c *Ctx, chatID, messageID int64) error {
+	if _, err := k.bot.DeleteMessageWithContext(c, chatID, messageID, nil); err != nil {
+		return fmt.Errorf("deleteMessage: %w", err)
+	}
+	return nil
+}
+
+func (k *Kernel) sendPhoto(c *Ctx, chatID int64, name string, png []byte, caption string, kb *Keyboard) (int64, error) {
+	mk, err := kb.markup()
+	if err != nil {
+		return 0, err
+	}
+	opts := &gotgbot.SendPhotoOpts{Caption: caption, ParseMode: gotgbot.ParseModeHTML}
+	if mk != nil {
+		opts.ReplyMarkup = *mk
+	}
+	m, err := k.bot.SendPhotoWithContext(c, chatID, gotgbot.InputFileByReader(name, bytes.NewReader(png)), opts)
+	if err != nil {
+		return 0, fmt.Errorf("sendPhoto: %w", err)
+	}
+	return m.MessageId, nil
+}
+
+func (k *Kernel) answer(c *Ctx, id, text string, alert bool) {
+	if _, err := k.bot.AnswerCallbackQueryWithContext(c, id, &gotgbot.AnswerCallbackQueryOpts{Text: text, ShowAlert: alert}); err != nil {
+		c.Log.Warn("answerCallbackQuery failed", "err", err)
+	}
+}
+
+// setCommands publishes the menu with setMyCommands: once without a language
+// (the default locale) and once per locale.
+func (k *Kernel) setCommands(ctx context.Context) error {
+	for i, lang := range k.catalog.Languages() {
+		cmds := make([]gotgbot.BotCommand, 0, len(k.menu))
+		for _, c := range k.menu {
+			desc := k.catalog.T(lang, "commands."+c.name, nil)
+			cmds = append(cmds, gotgbot.BotCommand{Command: c.name, Description: truncate(desc, 256)})
+		}
+		opts := &gotgbot.SetMyCommandsOpts{LanguageCode: lang}
+		if i == 0 {
+			if _, err := k.bot.SetMyCommandsWithContext(ctx, cmds, &gotgbot.SetMyCommandsOpts{}); err != nil {
+				return fmt.Errorf("setMyCommands: %w", err)
+			}
+		}
+		if _, err := k.bot.SetMyCommandsWithContext(ctx, cmds, opts); err != nil {
+			return fmt.Errorf("setMyCommands %s: %w", lang, err)
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
