@@ -81,7 +81,7 @@ func TestConfigEnvOverrides(t *testing.T) {
 func TestShippedConfig(t *testing.T) {
 	cfg := kernel.DefaultConfig()
 	var rest map[string]any
-	err := kernel.LoadConfig(kernel.Source{Path: "../config.yaml", Environ: []string{}}, &cfg, map[string]any{"copperx": &rest, "sandbox": &rest})
+	err := kernel.LoadConfig(kernel.Source{Path: "../config.yaml", Environ: []string{}}, &cfg, map[string]any{"copperx": &rest, "sandbox": &rest, "networks": &rest})
 	if err != nil {
 		t.Fatal(err)
 	}
