@@ -43,6 +43,15 @@ func (d *demo) Setup(r *kernel.Registrar) error {
 	r.Action("boom", func(*kernel.Ctx) error { panic("kaboom") })
 	r.Action("fail", func(*kernel.Ctx) error { return errors.New("db password=hunter2 refused") })
 	r.Action("seq", d.seq)
+	r.Action("count", func(c *kernel.Ctx) error {
+		var n int
+		c.Get("demo.count", &n)
+		if err := c.Set("demo.count", n+1); err != nil {
+			return err
+		}
+		_, err := c.Say("demo.greet", map[string]any{"name": "x"}, nil)
+		return err
+	})
 	r.Action("private", func(c *kernel.Ctx) error { _, err := c.Say("demo.greet", nil, nil); return err }, kernel.Private())
 	r.Guard("demo_guard", func(c *kernel.Ctx) (bool, error) {
 		var ok bool
@@ -140,6 +149,7 @@ commands:
   boom: "Explode"
   fail: "Fail"
   seq: "Sequence"
+  count: "Count"
   private: "Private thing"
   allow: "Allow"
   guarded: "Guarded"
@@ -158,6 +168,7 @@ commands:
   - {name: boom, action: demo.boom}
   - {name: fail, action: demo.fail}
   - {name: seq, action: demo.seq}
+  - {name: count, action: demo.count}
   - {name: private, action: demo.private}
   - {name: allow, action: demo.allow}
   - {name: guarded, action: demo.guarded}

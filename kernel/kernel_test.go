@@ -17,7 +17,7 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel/store/storetest"
 )
 
-func newDemo(t *testing.T, extraConfig string, opts ...func(*kerneltest.Options)) (*kerneltest.Harness, *demo) {
+func newDemo(t testing.TB, extraConfig string, opts ...func(*kerneltest.Options)) (*kerneltest.Harness, *demo) {
 	t.Helper()
 	d := &demo{}
 	o := kerneltest.Options{
