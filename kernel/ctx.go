@@ -33,6 +33,7 @@ type Ctx struct {
 	chatType string
 	plugin   string // plugin whose handler runs
 	action   string // full action or callback name
+	command  string // the Telegram command that led here, if any
 	args     []string
 	text     string
 	sess     *session

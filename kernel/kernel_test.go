@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -245,8 +246,13 @@ func TestRateLimitRepliesOncePerWindow(t *testing.T) {
 
 func TestPrivateOnly(t *testing.T) {
 	h, _ := newDemo(t, "")
-	h.Group(-100, 17).Send("/private").Expect(t, "only do this in a private chat")
+	h.Kernel.Bot().Username = "copperx_test_bot"
+	r := h.Group(-100, 17).Send("/private").Expect(t, "only do this in a private chat")
+	if b := r[0].Message.AllButtons(); len(b) != 1 || b[0].URL != "https://t.me/copperx_test_bot?start=private" {
+		t.Fatalf("deep link = %+v", b)
+	}
 	h.Private(17).Send("/private").Expect(t, "Hello")
+	h.Private(17).Send("/start private").Expect(t, "Hello")
 }
 
 func TestGuard(t *testing.T) {
@@ -441,4 +447,22 @@ func between(s, a, b string) string {
 	}
 	out, _, _ := strings.Cut(rest, b)
 	return out
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	h, _ := newDemo(t, "")
+	h.Private(30).Send("/greet")
+	srv := httptest.NewServer(h.Kernel.HTTPHandler())
+	defer srv.Close()
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": `bot_updates_total{kind="command",outcome="ok"} 1`} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Fatalf("%s: %d %q", path, res.StatusCode, body)
+		}
+	}
 }

@@ -250,6 +250,7 @@ func (k *Kernel) runCommand(c *Ctx, cmd *command, args []string) error {
 		_, err := c.Say(cmd.message, nil, kb)
 		return err
 	}
+	c.command = cmd.name
 	return k.runRoute(c, cmd.route, args)
 }
 
@@ -260,7 +261,11 @@ func (k *Kernel) runRoute(c *Ctx, rt *route, args []string) error {
 	if rt.private && !c.IsPrivate() {
 		kb := NewKeyboard()
 		if c.Username() != "" {
-			kb.Row(c.URLButton("kernel.private_only_button", "https://t.me/"+c.Username()))
+			link := "https://t.me/" + c.Username()
+			if c.command != "" {
+				link += "?start=" + c.command // /start <command> runs it in the private chat
+			}
+			kb.Row(c.URLButton("kernel.private_only_button", link))
 		}
 		if c.IsCallback() {
 			c.Answer(c.T("kernel.private_only", nil), true)
