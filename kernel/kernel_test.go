@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -464,5 +465,47 @@ func TestHealthReadyMetrics(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Fatalf("%s: %d %q", path, res.StatusCode, body)
 		}
+	}
+}
+
+func TestRunWebhook(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	const secret = "0123456789abcdef-secret"
+	h, _ := newDemo(t, "", func(o *kerneltest.Options) {
+		o.Env = append(o.Env, "LISTEN_ADDR="+addr, "WEBHOOK_URL=https://bot.example.com/tg/hook", "WEBHOOK_SECRET="+secret)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- h.Kernel.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.API.Webhook() == "" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	calls := h.API.Calls("setWebhook")
+	if len(calls) != 1 || calls[0].Params["secret_token"] != secret || calls[0].Params["allowed_updates"] != `["message","callback_query"]` {
+		t.Fatalf("setWebhook calls = %+v", calls)
+	}
+	body, _ := json.Marshal(h.Private(31).MessageUpdate("/greet"))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/tg/hook", strings.NewReader(string(body)))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || len(h.API.Calls("sendMessage")) != 1 {
+		t.Fatalf("webhook update: status %d, sends %d", res.StatusCode, len(h.API.Calls("sendMessage")))
+	}
+	if len(h.API.Calls("getUpdates")) != 0 {
+		t.Fatal("polled while in webhook mode")
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 }
