@@ -324,7 +324,6 @@ func (k *Kernel) handleError(c *Ctx, err error) {
 
 func (k *Kernel) apologize(c *Ctx) {
 	text := c.T("kernel.error", map[string]any{"ref": c.Ref})
-	c.Answer(text, true)
 	if _, err := c.Send(text, nil); err != nil {
 		c.Log.Error("could not apologize", "err", err)
 	}

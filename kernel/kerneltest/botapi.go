@@ -91,6 +91,15 @@ type BotAPI struct {
 	notify   chan struct{}
 	webhook  string
 	commands map[string]string // language → JSON of setMyCommands
+
+	hookMu  sync.Mutex // serializes hook calls, so they see events in order
+	hooks   []func(chatID int64, e Event)
+	pending []chatEvent
+}
+
+type chatEvent struct {
+	chatID int64
+	e      Event
 }
 
 // NewBotAPI starts a fake Bot API; Close stops it.
@@ -109,6 +118,40 @@ func (b *BotAPI) URL() string { return b.srv.URL }
 
 // Close stops the server.
 func (b *BotAPI) Close() { b.srv.Close() }
+
+// OnEvent calls f with every event in any chat, in order, before the Bot
+// API call that caused it is answered (so after a synchronous
+// Kernel.HandleUpdate every event of the update was seen). f must not
+// block for long; it may call the BotAPI's methods.
+func (b *BotAPI) OnEvent(f func(chatID int64, e Event)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hooks = append(b.hooks, f)
+}
+
+// record appends an event to a chat and queues it for the hooks; the caller
+// holds mu.
+func (b *BotAPI) record(chatID int64, e Event) {
+	b.events[chatID] = append(b.events[chatID], e)
+	if len(b.hooks) > 0 {
+		b.pending = append(b.pending, chatEvent{chatID: chatID, e: e})
+	}
+}
+
+// runHooks hands the queued events to the hooks; the caller does not hold mu.
+func (b *BotAPI) runHooks() {
+	b.hookMu.Lock()
+	defer b.hookMu.Unlock()
+	b.mu.Lock()
+	pending, hooks := b.pending, b.hooks
+	b.pending = nil
+	b.mu.Unlock()
+	for _, p := range pending {
+		for _, h := range hooks {
+			h(p.chatID, p.e)
+		}
+	}
+}
 
 // Fail makes the next times calls of method answer status (429 carries
 // retry_after seconds).
@@ -274,6 +317,7 @@ func (b *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	result, errCode, desc := b.apply(call)
 	b.mu.Unlock()
+	b.runHooks()
 	if errCode != 0 {
 		w.WriteHeader(errCode)
 		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error_code": errCode, "description": desc})
@@ -350,7 +394,7 @@ func (b *BotAPI) apply(c Call) (any, int, string) {
 			return nil, 400, "Bad Request: " + err.Error()
 		}
 		m.Buttons = bt
-		b.events[chatID] = append(b.events[chatID], Event{Kind: kind, Message: copyMsg(m)})
+		b.record(chatID, Event{Kind: kind, Message: copyMsg(m)})
 		return apiMessage(m), 0, ""
 	case "editMessageText", "editMessageReplyMarkup":
 		m := b.messages[chatID][c.Int("message_id")]
@@ -374,7 +418,7 @@ func (b *BotAPI) apply(c Call) (any, int, string) {
 		}
 		m.Buttons = bt
 		m.Edits++
-		b.events[chatID] = append(b.events[chatID], Event{Kind: kind, Message: copyMsg(m)})
+		b.record(chatID, Event{Kind: kind, Message: copyMsg(m)})
 		return apiMessage(m), 0, ""
 	case "deleteMessage":
 		m := b.messages[chatID][c.Int("message_id")]
@@ -382,13 +426,13 @@ func (b *BotAPI) apply(c Call) (any, int, string) {
 			return nil, 400, "Bad Request: message to delete not found"
 		}
 		m.Deleted = true
-		b.events[chatID] = append(b.events[chatID], Event{Kind: "delete", Message: copyMsg(m)})
+		b.record(chatID, Event{Kind: "delete", Message: copyMsg(m)})
 		return true, 0, ""
 	case "answerCallbackQuery":
 		id := c.Params["callback_query_id"]
 		chat, _, _ := strings.Cut(id, "-")
 		cid, _ := strconv.ParseInt(chat, 10, 64)
-		b.events[cid] = append(b.events[cid], Event{Kind: "answer", Answer: c.Params["text"], Alert: c.Params["show_alert"] == "true"})
+		b.record(cid, Event{Kind: "answer", Answer: c.Params["text"], Alert: c.Params["show_alert"] == "true"})
 		return true, 0, ""
 	}
 	return nil, 404, "Not Found: method " + c.Method
