@@ -163,7 +163,7 @@ func (s *Server) listTransfers(r *http.Request, sess *session) (any, error) {
 	q := r.URL.Query()
 	types := append(q["type"], q["type[]"]...)
 	status := q.Get("status")
-	start, end := q.Get("startDate"), q.Get("endDate")
+	start, end := isoBound(q.Get("startDate")), isoBound(q.Get("endDate"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var items []Transfer
@@ -184,6 +184,17 @@ func (s *Server) listTransfers(r *http.Request, sess *session) (any, error) {
 		items = append(items, w)
 	}
 	return paginate(r, items), nil
+}
+
+// isoBound renders a startDate/endDate that is a full RFC 3339 time in the
+// layout of createdAt, so that the string compare is a time compare ("…:00Z"
+// and "…:00.000Z" are the same instant, but '.' sorts before 'Z'); other
+// values (a date, "2025-04-20") are compared as they are.
+func isoBound(v string) string {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return ts(t)
+	}
+	return v
 }
 
 // getTransfer answers one of the caller's transfers.
