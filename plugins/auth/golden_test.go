@@ -1,0 +1,82 @@
+package auth_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
+	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// TestTranscriptGolden renders a whole session — blocked command, login
+// with a wrong code, resume, KYC, profile, logout — with the buttons of
+// every message, and compares it with testdata/transcript.golden.
+func TestTranscriptGolden(t *testing.T) {
+	for _, lang := range []string{"en", "es"} {
+		t.Run(lang, func(t *testing.T) {
+			f := newFixture(t, fixtureOpt{})
+			f.emu.SeedUser("bob@example.com", copperxtest.SeedKYC("pending"))
+			u := f.h.Private(50)
+			u.LanguageCode = lang
+			var b strings.Builder
+			step := func(in string, r kerneltest.Replies) {
+				fmt.Fprintf(&b, "> %s\n", in)
+				for _, e := range r {
+					switch e.Kind {
+					case "send", "edit":
+						fmt.Fprintf(&b, "[%s]\n%s\n", e.Kind, e.Message.Text)
+						for _, row := range e.Message.Buttons {
+							var labels []string
+							for _, btn := range row {
+								target := btn.Data + btn.URL
+								if btn.Copy != "" {
+									target = "copy"
+								}
+								labels = append(labels, fmt.Sprintf("[%s → %s]", btn.Text, target))
+							}
+							fmt.Fprintln(&b, strings.Join(labels, " "))
+						}
+					case "delete":
+						fmt.Fprintf(&b, "[delete message %d]\n", e.Message.ID)
+					}
+				}
+				b.WriteString("\n")
+			}
+			step("/send", u.Send("/send"))
+			step("(tap) Log in", u.Handle(u.CallbackUpdate(u.Last().ID, "auth:start")))
+			step("bob@example", u.Send("bob@example"))
+			step("bob@example.com", u.Send("bob@example.com"))
+			code := f.emu.OTP("bob@example.com")
+			step("<wrong code>", u.Send(wrongCode(code)))
+			step("<code>", u.Send(code))
+			f.emu.SetKYC("bob@example.com", "approved")
+			step("/send", u.Send("/send"))
+			step("/me", u.Send("/me"))
+			step("/logout", u.Send("/logout"))
+			step("(tap) Log out", u.Handle(u.CallbackUpdate(u.Last().ID, "auth:logout:yes")))
+			got := b.String()
+			got = strings.ReplaceAll(got, f.emu.OrgID("bob@example.com"), "<org-id>")
+			got = strings.ReplaceAll(got, code, "<code>")
+			got = strings.ReplaceAll(got, wrongCode(code), "<wrong>")
+			path := filepath.Join("testdata", "transcript."+lang+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Fatalf("transcript differs from %s (run with -update after checking):\n%s", path, got)
+			}
+		})
+	}
+}
