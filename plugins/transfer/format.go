@@ -1,0 +1,124 @@
+package transfer
+
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/copperx-bot/payoutbot/kernel"
+)
+
+// formatAmount prints an amount for lang: at least two decimals, thousands
+// grouped ("1,250.50"; es "1.250,50").
+func formatAmount(d decimal.Decimal, lang string) string {
+	s := d.String()
+	if _, frac, _ := strings.Cut(s, "."); len(frac) < 2 {
+		s = d.StringFixed(2)
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	dec, grp := ".", ","
+	if lang == "es" || strings.HasPrefix(lang, "es-") {
+		dec, grp = ",", "."
+	}
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteString(grp)
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if frac != "" {
+		out += dec + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// statusEmoji marks a transfer status.
+func statusEmoji(status string) string {
+	switch status {
+	case "success":
+		return "✅"
+	case "pending", "initiated", "processing":
+		return "⏳"
+	case "failed":
+		return "❌"
+	case "canceled":
+		return "🚫"
+	case "refunded":
+		return "↩️"
+	}
+	return "•"
+}
+
+// statusLabel is a transfer status in the user's language.
+func (t *Transfer) statusLabel(c *kernel.Ctx, status string) string {
+	switch status {
+	case "pending", "initiated", "processing", "success", "canceled", "failed", "refunded":
+		return c.T("transfer.status."+status, nil)
+	}
+	return status
+}
+
+// kindLabel is a transfer type in the user's language.
+func kindLabel(c *kernel.Ctx, typ string) string {
+	switch typ {
+	case "send", "receive", "withdraw", "deposit", "bridge", "bank_deposit":
+		return c.T("transfer.type."+typ, nil)
+	}
+	return typ
+}
+
+// shortAddr shortens a long address or id: 0x1234…abcd.
+func shortAddr(s string) string {
+	if len(s) <= 14 {
+		return s
+	}
+	return s[:6] + "…" + s[len(s)-4:]
+}
+
+// shortParty shortens a counterparty for a one-line listing: addresses to
+// 0x1234…abcd, long emails to their start and domain, names to 24 runes.
+func shortParty(s string) string {
+	switch {
+	case strings.Contains(s, "@"):
+		local, domain, _ := strings.Cut(s, "@")
+		if len(s) > 24 && len(local) > 4 {
+			return local[:3] + "…@" + domain
+		}
+		return s
+	case strings.ContainsAny(s, " •"):
+		if r := []rune(s); len(r) > 24 {
+			return string(r[:23]) + "…"
+		}
+		return s
+	}
+	return shortAddr(s)
+}
+
+// last4 masks an account number to its last four digits.
+func last4(s string) string {
+	if len(s) <= 4 {
+		return s
+	}
+	return "••" + s[len(s)-4:]
+}
+
+// recipientLabel names a movement's recipient for summaries and results.
+func (t *Transfer) recipientLabel(c *kernel.Ctx, mv movement) string {
+	switch mv.Kind {
+	case kindPayee:
+		if mv.To != "" {
+			return mv.PayeeName + " (" + mv.To + ")"
+		}
+		return mv.PayeeName
+	case kindBank:
+		return mv.Account
+	}
+	return mv.To
+}
