@@ -95,6 +95,18 @@ func (k *Kernel) Run(ctx context.Context) error {
 	return srv.Shutdown(sctx)
 }
 
+// StartServices starts the plugins' services as Run does, for a transport
+// that feeds updates itself with HandleUpdate (the terminal chat). stop
+// stops them in reverse order; on error the ones started are stopped.
+func (k *Kernel) StartServices(ctx context.Context) (stop func(), err error) {
+	started, err := k.startServices(ctx)
+	if err != nil {
+		k.stopServices(started)
+		return nil, err
+	}
+	return func() { k.stopServices(started) }, nil
+}
+
 func (k *Kernel) startServices(ctx context.Context) ([]Service, error) {
 	var started []Service
 	for _, s := range k.services {
