@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
@@ -287,6 +288,9 @@ func (c *Ctx) Invoke(action string, args []string) error {
 	if !ok {
 		return fmt.Errorf("invoke %s: unknown action", action)
 	}
+	// The invoked action sees its own arguments, never the text of the
+	// update that led here (which may be an OTP).
+	c.text = strings.Join(args, " ")
 	return c.k.runRoute(c, rt, args)
 }
 

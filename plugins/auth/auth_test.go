@@ -508,14 +508,13 @@ func TestLogoutIgnores401(t *testing.T) {
 func TestGuardBlocksThenResumes(t *testing.T) {
 	f := newFixture(t, fixtureOpt{})
 	u := f.h.Private(14)
-	r := u.Send("/balance").Expect(t, "Please log in first with /login — I'll continue with this right after.")
+	r := u.Send("/balance").Expect(t, "Please log in first — I'll continue with this right after.", "What's the email address")
 	if r.Contains("Probe balance") {
 		t.Fatal("guard let an anonymous user through")
 	}
 	if s, _ := session(t, f.h, 14); s["values"].(map[string]any)["auth.pending"].(map[string]any)["action"] != "probe.balance" {
 		t.Fatalf("pending = %v", s["values"])
 	}
-	u.Tap("Log in").Expect(t, "What's the email address")
 	u.Send("ada@example.com")
 	u.Send(f.emu.OTP("ada@example.com")).Expect(t, "Welcome", "Probe balance: 1250.5")
 	if s, _ := session(t, f.h, 14); s["values"] != nil {

@@ -49,7 +49,6 @@ func TestTranscriptGolden(t *testing.T) {
 				b.WriteString("\n")
 			}
 			step("/send", u.Send("/send"))
-			step("(tap) Log in", u.Handle(u.CallbackUpdate(u.Last().ID, "auth:start")))
 			step("bob@example", u.Send("bob@example"))
 			step("bob@example.com", u.Send("bob@example.com"))
 			code := f.emu.OTP("bob@example.com")

@@ -45,8 +45,16 @@ func (a *Auth) guardAuth(c *kernel.Ctx) (bool, error) {
 	if err := a.remember(c); err != nil {
 		return false, err
 	}
-	_, err := c.Say(key, nil, a.loginKeyboard(c))
-	return false, err
+	if !c.IsPrivate() {
+		_, err := c.Say(key, nil, a.loginKeyboard(c))
+		return false, err
+	}
+	// In a private chat the login starts right away, so the next thing the
+	// user types (their email) is understood.
+	if _, err := c.Say(key, nil, nil); err != nil {
+		return false, err
+	}
+	return false, c.Invoke("auth.login", nil)
 }
 
 // guardKYC lets users with approved KYC through, re-checking a status older
