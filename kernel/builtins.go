@@ -71,7 +71,7 @@ func (k *Kernel) cancel(c *Ctx) error {
 		_, err := c.Say("kernel.cancel.nothing", nil, nil)
 		return err
 	}
-	c.sess.Flow = nil
+	c.endFlowQuietly()
 	_, err := c.Say("kernel.cancel.done", nil, nil)
 	return err
 }
@@ -114,6 +114,6 @@ func (k *Kernel) runMenu(c *Ctx) error {
 	if cmd == nil || !cmd.menu {
 		return ErrStaleCallback
 	}
-	c.sess.Flow = nil
+	c.endFlowQuietly()
 	return k.runCommand(c, cmd, nil)
 }

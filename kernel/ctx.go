@@ -105,7 +105,27 @@ func (c *Ctx) CopyButton(labelKey, text string) Button {
 
 // Send sends an HTML message to the chat and returns its id.
 func (c *Ctx) Send(text string, kb *Keyboard) (int64, error) {
-	return c.k.send(c, c.ChatID, text, kb)
+	id, err := c.k.send(c, c.ChatID, text, kb)
+	c.notePrompt(id, kb)
+	return id, err
+}
+
+// notePrompt remembers the newest flow message with buttons.
+func (c *Ctx) notePrompt(id int64, kb *Keyboard) {
+	if id != 0 && c.sess.Flow != nil && !kb.Empty() {
+		c.sess.Flow.Prompt = id
+	}
+}
+
+// endFlowQuietly ends the flow and removes its prompt's buttons.
+func (c *Ctx) endFlowQuietly() {
+	f := c.sess.Flow
+	c.sess.Flow = nil
+	if f != nil && f.Prompt != 0 {
+		if err := c.k.removeButtons(c, c.ChatID, f.Prompt); err != nil {
+			c.Log.Debug("could not remove the buttons of an ended flow", "err", err)
+		}
+	}
 }
 
 // Say sends the localized message key.
@@ -124,6 +144,7 @@ func (c *Ctx) Show(text string, kb *Keyboard) (int64, error) {
 	if c.IsCallback() && c.MessageID() != 0 {
 		id := c.MessageID()
 		if err := c.Edit(id, text, kb); err == nil {
+			c.notePrompt(id, kb)
 			return id, nil
 		}
 	}
@@ -140,7 +161,9 @@ func (c *Ctx) Delete(messageID int64) error { return c.k.deleteMessage(c, c.Chat
 
 // SendPhoto sends a PNG with an HTML caption.
 func (c *Ctx) SendPhoto(name string, png []byte, caption string, kb *Keyboard) (int64, error) {
-	return c.k.sendPhoto(c, c.ChatID, name, png, caption, kb)
+	id, err := c.k.sendPhoto(c, c.ChatID, name, png, caption, kb)
+	c.notePrompt(id, kb)
+	return id, err
 }
 
 // Answer answers the button tap with a short notice (or an alert); only the

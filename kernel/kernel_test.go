@@ -509,3 +509,30 @@ func TestRunWebhook(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+func TestEndedFlowLeavesNoLiveButtons(t *testing.T) {
+	for _, end := range []string{"/cancel", "/greet", "timeout"} {
+		t.Run(end, func(t *testing.T) {
+			h, d := newDemo(t, "")
+			u := h.Private(32)
+			u.Send("/order")
+			u.Send("Bob")
+			summary := u.Send("4")[0].Message
+			if len(summary.AllButtons()) != 1 {
+				t.Fatal("summary has no Confirm")
+			}
+			if end == "timeout" {
+				h.Clock.Advance(time.Hour)
+				u.Send("hello").Expect(t, "timed out")
+			} else {
+				u.Send(end)
+			}
+			if m := h.API.Message(32, summary.ID); len(m.AllButtons()) != 0 {
+				t.Fatalf("after %s the summary still has %v", end, m.AllButtons())
+			}
+			if r := u.Handle(u.CallbackUpdate(summary.ID, "demo:confirm:n4")); !r.Contains("expired") || d.confirmed.Load() != 0 {
+				t.Fatal("a confirm from an ended flow went through")
+			}
+		})
+	}
+}

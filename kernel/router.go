@@ -188,7 +188,7 @@ func (k *Kernel) route(c *Ctx) (err error) {
 			return err
 		}
 		if c.sess.Flow != nil && (cmd.route == nil || cmd.route.name != "kernel.cancel") {
-			c.sess.Flow = nil // any command interrupts an open flow
+			c.endFlowQuietly() // any command interrupts an open flow
 		}
 		return k.runCommand(c, cmd, strings.Fields(c.text))
 	}
@@ -227,11 +227,11 @@ func (k *Kernel) expireFlow(c *Ctx) bool {
 	f, ok := k.flows[fs.Name]
 	switch {
 	case !ok || f.Version != fs.Version || !stepExists(f, fs.Step):
-		c.sess.Flow = nil
+		c.endFlowQuietly()
 		_, _ = c.Say("kernel.flow.outdated", nil, nil)
 		return true
 	case k.now().After(fs.Expires):
-		c.sess.Flow = nil
+		c.endFlowQuietly()
 		_, _ = c.Say("kernel.flow.expired", nil, nil)
 		return true
 	}

@@ -28,6 +28,10 @@ type FlowState struct {
 	Version int               `json:"v"`
 	Data    map[string]string `json:"data,omitempty"`
 	Expires time.Time         `json:"exp"`
+	// Prompt is the newest message with buttons the flow sent; when the
+	// kernel ends the flow (cancel, another command, timeout) its buttons
+	// are removed so no live button outlives the flow.
+	Prompt int64 `json:"prompt,omitempty"`
 }
 
 // session is one user's persisted state.
