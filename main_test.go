@@ -177,6 +177,8 @@ func TestRunFlagsAndConfig(t *testing.T) {
 
 func TestCheckConfigListsPlugins(t *testing.T) {
 	t.Setenv("TELEGRAM_BOT_TOKEN", "123:check")
+	// CI exports REDIS_URL; a Redis configuration needs the session key.
+	t.Setenv("SESSION_ENCRYPTION_KEY", strings.Repeat("ab", 32))
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"check-config", "--config", "config.yaml"}, &out, &errOut); err != nil {
 		t.Fatalf("%v\n%s", err, errOut.String())
