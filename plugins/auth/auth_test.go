@@ -681,3 +681,23 @@ func TestSpanish(t *testing.T) {
 	u.Send("12").Expect(t, "El código tiene de 4 a 8 dígitos")
 	u.Send(f.emu.OTP("ada@example.com")).Expect(t, "¡Hola, <b>Ada Tester</b>!", "Verificación: aprobada ✅")
 }
+
+func TestWelcomeMenuFollowsKYC(t *testing.T) {
+	f := newFixture(t, fixtureOpt{})
+	f.emu.SeedUser("pending@example.com", copperxtest.SeedKYC("pending"))
+	u := f.h.Private(40)
+	u.Send("/login pending@example.com")
+	r := u.Send(f.emu.OTP("pending@example.com")).Expect(t, "Welcome")
+	var labels []string
+	for _, e := range r {
+		if e.Kind == "send" {
+			for _, b := range e.Message.AllButtons() {
+				labels = append(labels, b.Text+"|"+b.URL)
+			}
+		}
+	}
+	got := strings.Join(labels, " ")
+	if strings.Contains(got, "Send USDC") || !strings.Contains(got, "|https://payout.copperx.io/app/kyc") {
+		t.Fatalf("welcome buttons with KYC pending: %s", got)
+	}
+}

@@ -277,7 +277,7 @@ func (a *Auth) finishLogin(c *kernel.Ctx, email string, res *copperx.AuthRespons
 	if err := c.Emit(EventLogin, p); err != nil {
 		return err
 	}
-	if _, err := c.Send(a.welcome(c, p), a.menu(c)); err != nil {
+	if _, err := c.Send(a.welcome(c, p), a.menu(c, p.Attrs[AttrKYC])); err != nil {
 		return err
 	}
 	if hasPending && pend.Action != "" && c.Now().Sub(pend.At) <= a.cfg.ResumeWithin {
@@ -299,11 +299,16 @@ func (a *Auth) welcome(c *kernel.Ctx, p *kernel.Principal) string {
 	return text + "\n\n" + c.T("auth.welcome.next_kyc", nil)
 }
 
-// menu is the buttons under the welcome: the configured commands, two a row.
-func (a *Auth) menu(c *kernel.Ctx) *kernel.Keyboard {
+// menu is the buttons under the welcome: the configured commands, two a
+// row. Until KYC is approved, money movements give way to a button that
+// completes the verification, so no button leads straight to a refusal.
+func (a *Auth) menu(c *kernel.Ctx, kyc string) *kernel.Keyboard {
 	kb := kernel.NewKeyboard()
 	var row []kernel.Button
 	for _, name := range a.cfg.Menu {
+		if kyc != copperx.KYCApproved && (name == "send" || name == "withdraw") {
+			continue
+		}
 		d, err := kernel.CallbackData("kernel", "run", name)
 		if err != nil {
 			continue
@@ -315,6 +320,9 @@ func (a *Auth) menu(c *kernel.Ctx) *kernel.Keyboard {
 		}
 	}
 	kb.Row(row...)
+	if kyc != copperx.KYCApproved {
+		kb.Row(kernel.Button{Text: c.T("auth.kyc.button", nil), URL: a.cfg.KYCURL})
+	}
 	return kb
 }
 
