@@ -151,6 +151,11 @@ func (c *Ctx) Show(text string, kb *Keyboard) (int64, error) {
 	return c.Send(text, kb)
 }
 
+// EditButtons replaces the inline keyboard of a message, keeping its text.
+func (c *Ctx) EditButtons(messageID int64, kb *Keyboard) error {
+	return c.k.editButtons(c, c.ChatID, messageID, kb)
+}
+
 // RemoveButtons removes the inline keyboard of a message.
 func (c *Ctx) RemoveButtons(messageID int64) error {
 	return c.k.removeButtons(c, c.ChatID, messageID)

@@ -108,8 +108,19 @@ func (k *Kernel) edit(c *Ctx, chatID, messageID int64, text string, kb *Keyboard
 }
 
 func (k *Kernel) removeButtons(c *Ctx, chatID, messageID int64) error {
-	_, _, err := k.bot.EditMessageReplyMarkupWithContext(c, &gotgbot.EditMessageReplyMarkupOpts{
-		ChatId: chatID, MessageId: messageID, ReplyMarkup: gotgbot.InlineKeyboardMarkup{InlineKeyboard: [][]gotgbot.InlineKeyboardButton{}}})
+	return k.editButtons(c, chatID, messageID, nil)
+}
+
+func (k *Kernel) editButtons(c *Ctx, chatID, messageID int64, kb *Keyboard) error {
+	mk, err := kb.markup()
+	if err != nil {
+		return err
+	}
+	if mk == nil {
+		mk = &gotgbot.InlineKeyboardMarkup{InlineKeyboard: [][]gotgbot.InlineKeyboardButton{}}
+	}
+	_, _, err = k.bot.EditMessageReplyMarkupWithContext(c, &gotgbot.EditMessageReplyMarkupOpts{
+		ChatId: chatID, MessageId: messageID, ReplyMarkup: *mk})
 	if err != nil && !strings.Contains(err.Error(), "message is not modified") {
 		return fmt.Errorf("editMessageReplyMarkup: %w", err)
 	}

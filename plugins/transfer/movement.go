@@ -410,13 +410,17 @@ func (t *Transfer) savePayee(c *kernel.Ctx) error {
 	}
 	nick := nickname(o.To)
 	_, err = t.api.CreatePayee(c, token(c), copperx.CreatePayeeRequest{NickName: nick, Email: o.To})
-	if errors.Is(err, copperx.ErrValidation) {
-		c.Answer(c.T("transfer.payee.exists", nil), false)
-		_, serr := c.Say("transfer.payee.exists", map[string]any{"email": o.To}, nil)
-		return serr
-	}
-	if err != nil {
+	exists := errors.Is(err, copperx.ErrValidation)
+	if err != nil && !exists {
 		return fmt.Errorf("create payee: %w", err)
+	}
+	// Either way the offer is done: the result keeps only its Details button.
+	if err := c.EditButtons(c.MessageID(), kernel.NewKeyboard().Row(c.Button("transfer.button.details", "detail", o.TransferID, "0"))); err != nil {
+		c.Log.Debug("could not remove the Save as payee button", "err", err)
+	}
+	if exists {
+		c.Answer(c.T("transfer.payee.exists", nil), false)
+		return nil
 	}
 	c.Answer(c.T("transfer.payee.saved_short", nil), false)
 	_, err = c.Say("transfer.payee.saved", map[string]any{"name": nick, "email": o.To}, nil)

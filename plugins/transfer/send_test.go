@@ -45,10 +45,20 @@ func TestSendEmailHappyPath(t *testing.T) {
 	if m := e.h.API.Message(42, msgID); len(m.AllButtons()) != 0 {
 		t.Fatal("summary still has buttons after the submit")
 	}
-	// New recipient: offer to save it; saving creates the payee.
+	// New recipient: offer to save it; saving creates the payee and takes
+	// the offer off the result.
+	result, save := e.u.FindButton("Save as payee")
 	e.u.Tap("Save as payee").Expect(t, "Saved <b>bob</b> (bob@example.com) as a payee")
 	if c := e.emu.CallsTo("POST", "/api/payees"); len(c) != 1 || c[0].Body["nickName"] != "bob" {
 		t.Fatalf("payee calls %v", c)
+	}
+	if m := e.h.API.Message(42, result.ID); len(m.AllButtons()) != 1 || !strings.Contains(m.AllButtons()[0].Text, "Details") {
+		t.Fatalf("result buttons after saving: %+v", m.AllButtons())
+	}
+	// A stale second tap only says so, once, as a notice.
+	r = e.u.Handle(e.u.CallbackUpdate(result.ID, save.Data))
+	if got := r.Kinds(); len(got) != 2 || !r.Contains("already among your payees") || strings.Count(r.Text(), "already among") != 1 {
+		t.Fatalf("second save: %v %q", got, r.Text())
 	}
 	// Details of the result.
 	e.u.Tap("Details").Expect(t, "Sent", "bob@example.com", "Status: completed")

@@ -37,8 +37,14 @@ func (tr *transcript) record(label string, r kerneltest.Replies) {
 				}
 				tr.b.WriteString("    " + strings.Join(labels, " ") + "\n")
 			}
-		case ev.Kind == "markup":
+		case ev.Kind == "markup" && len(ev.Message.Buttons) == 0:
 			tr.b.WriteString("  [buttons removed]\n")
+		case ev.Kind == "markup":
+			var labels []string
+			for _, b := range ev.Message.AllButtons() {
+				labels = append(labels, "["+b.Text+"]")
+			}
+			tr.b.WriteString("  [buttons now] " + strings.Join(labels, " ") + "\n")
 		}
 	}
 }
