@@ -233,10 +233,17 @@ func (t *Transfer) confirm(c *kernel.Ctx) error {
 	return t.sayResult(c, id, mv, tr)
 }
 
-// uncertain reports a submit failure after which the transfer may exist.
+// uncertain reports a submit failure after which the transfer may exist:
+// anything but a 4xx refusal from the API. No answer (timeout, dropped
+// connection), a 5xx, and an answer that could not be read (a 2xx whose body
+// does not decode means the transfer was most likely made) all go through
+// reconciliation instead of being reported as failed.
 func uncertain(err error) bool {
-	return errors.Is(err, copperx.ErrUnavailable) || errors.Is(err, copperx.ErrServer) ||
-		errors.Is(err, context.DeadlineExceeded)
+	var apiErr *copperx.Error
+	if errors.As(err, &apiErr) {
+		return apiErr.Status >= 500
+	}
+	return true
 }
 
 // token is the principal's CopperX token for one call.

@@ -244,6 +244,25 @@ func TestSubmitLostAnswer(t *testing.T) {
 			t.Fatalf("balance %s", e.balance())
 		}
 	})
+	for name, fault := range map[string]copperxtest.Fault{
+		"malformed answer": {Malformed: true, Times: 1},
+		"server error":     {Status: 500, Times: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, envOpt{})
+			e.toAmount(t, "bob@example.com")
+			e.u.Send("9")
+			e.u.Tap("Gift")
+			e.emu.Fail("POST", "/api/transfers/send", fault)
+			e.u.Tap("Confirm").Expect(t, "it was not sent")
+			if n := e.posts("/api/transfers/send"); n != 1 {
+				t.Fatalf("%d POSTs", n)
+			}
+			if n := len(e.emu.CallsTo("GET", "/api/transfers")); n != 1 {
+				t.Fatalf("reconciled with %d listings", n)
+			}
+		})
+	}
 	t.Run("unknown", func(t *testing.T) {
 		e := newEnv(t, envOpt{})
 		e.toAmount(t, "bob@example.com")
