@@ -268,17 +268,23 @@ func (t *Transfer) sendAmount(c *kernel.Ctx) error {
 	return err
 }
 
-// purposeKeyboard has one button per purpose code, two per row.
-func purposeKeyboard(c *kernel.Ctx) *kernel.Keyboard {
+// choiceKeyboard has one button per code (labelled by "<prefix>.<code>",
+// data "<action>:<code>"), two per row, and Cancel.
+func choiceKeyboard(c *kernel.Ctx, prefix, action string, codes []string) *kernel.Keyboard {
 	kb := kernel.NewKeyboard()
-	for i := 0; i < len(purposes); i += 2 {
-		row := []kernel.Button{c.Button("transfer.purpose."+purposes[i], "purpose", purposes[i])}
-		if i+1 < len(purposes) {
-			row = append(row, c.Button("transfer.purpose."+purposes[i+1], "purpose", purposes[i+1]))
+	for i := 0; i < len(codes); i += 2 {
+		row := []kernel.Button{c.Button(prefix+"."+codes[i], action, codes[i])}
+		if i+1 < len(codes) {
+			row = append(row, c.Button(prefix+"."+codes[i+1], action, codes[i+1]))
 		}
 		kb.Row(row...)
 	}
 	return kb.Row(cancelButton(c))
+}
+
+// purposeKeyboard has one button per purpose code.
+func purposeKeyboard(c *kernel.Ctx) *kernel.Keyboard {
+	return choiceKeyboard(c, "transfer.purpose", "purpose", purposes)
 }
 
 // pickPurpose takes the purpose: a send goes to its summary, a withdrawal

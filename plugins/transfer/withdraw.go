@@ -270,17 +270,9 @@ func (t *Transfer) restartWithQuote(c *kernel.Ctx, mv movement) error {
 	return nil
 }
 
-// sourceKeyboard has one button per source of funds, two per row.
+// sourceKeyboard has one button per source of funds.
 func sourceKeyboard(c *kernel.Ctx) *kernel.Keyboard {
-	kb := kernel.NewKeyboard()
-	for i := 0; i < len(sources); i += 2 {
-		row := []kernel.Button{c.Button("transfer.source."+sources[i], "source", sources[i])}
-		if i+1 < len(sources) {
-			row = append(row, c.Button("transfer.source."+sources[i+1], "source", sources[i+1]))
-		}
-		kb.Row(row...)
-	}
-	return kb.Row(cancelButton(c))
+	return choiceKeyboard(c, "transfer.source", "source", sources)
 }
 
 // pickSource takes the source of funds and shows the summary.
