@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
+
+	"github.com/copperx-bot/payoutbot/kernel/secret"
 )
 
 // Ctx is what a handler gets for one update: the user's language and
@@ -293,6 +295,44 @@ func (c *Ctx) SetFlowData(key, value string) {
 		c.sess.Flow.Data = map[string]string{}
 	}
 	c.sess.Flow.Data[key] = value
+}
+
+// SetFlowSecret keeps a secret of the running flow (such as a login's
+// session id) sealed with the session key; it ends with the flow.
+func (c *Ctx) SetFlowSecret(key string, v secret.Secret) error {
+	f := c.sess.Flow
+	if f == nil {
+		return fmt.Errorf("flow secret %s: no flow running", key)
+	}
+	ct, err := c.k.sealer.Seal(v, c.flowAAD(key))
+	if err != nil {
+		return fmt.Errorf("flow secret %s: %w", key, err)
+	}
+	if f.Sealed == nil {
+		f.Sealed = map[string][]byte{}
+	}
+	f.Sealed[key] = ct
+	return nil
+}
+
+// FlowSecret opens a secret of the running flow (zero when absent or when
+// it does not open).
+func (c *Ctx) FlowSecret(key string) secret.Secret {
+	f := c.sess.Flow
+	if f == nil || f.Sealed[key] == nil {
+		return secret.Secret{}
+	}
+	v, err := c.k.sealer.Open(f.Sealed[key], c.flowAAD(key))
+	if err != nil {
+		c.Log.Warn("flow secret does not open", "key", key)
+		return secret.Secret{}
+	}
+	return v
+}
+
+// flowAAD binds a flow secret to its session, flow and key.
+func (c *Ctx) flowAAD(key string) []byte {
+	return []byte(c.sessKey + "\x00" + c.sess.Flow.Name + "\x00" + key)
 }
 
 // EndFlow ends the running flow.

@@ -32,6 +32,9 @@ type FlowState struct {
 	// kernel ends the flow (cancel, another command, timeout) its buttons
 	// are removed so no live button outlives the flow.
 	Prompt int64 `json:"prompt,omitempty"`
+	// Sealed holds the flow's secrets (SetFlowSecret), encrypted; they end
+	// with the flow.
+	Sealed map[string][]byte `json:"sealed,omitempty"`
 }
 
 // session is one user's persisted state.

@@ -701,3 +701,20 @@ func TestWelcomeMenuFollowsKYC(t *testing.T) {
 		t.Fatalf("welcome buttons with KYC pending: %s", got)
 	}
 }
+
+func TestSIDSealedAtRest(t *testing.T) {
+	f := newFixture(t, fixtureOpt{})
+	u := f.h.Private(41)
+	u.Send("/login ada@example.com")
+	u.Send(wrongCode(f.emu.OTP("ada@example.com"))).Expect(t, "isn't right")
+	calls := f.emu.CallsTo("POST", "/api/auth/email-otp/authenticate")
+	if len(calls) != 1 {
+		t.Fatalf("%d authenticate calls", len(calls))
+	}
+	sid, _ := calls[0].Body["sid"].(string)
+	if _, raw := session(t, f.h, 41); sid == "" || strings.Contains(raw, sid) {
+		t.Fatalf("sid %q stored in clear: %s", sid, raw)
+	}
+	// The sealed sid still works for the next try.
+	u.Send(f.emu.OTP("ada@example.com")).Expect(t, "Welcome")
+}

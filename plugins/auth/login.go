@@ -143,7 +143,9 @@ func (a *Auth) sendCode(c *kernel.Ctx, email string) error {
 		return err
 	}
 	c.SetFlowData(dataEmail, email)
-	c.SetFlowData(dataSID, req.SID)
+	if err := c.SetFlowSecret(dataSID, secret.New(req.SID)); err != nil {
+		return err
+	}
 	c.SetFlowData(dataAttempts, "0")
 	key := "auth.code.sent"
 	if resending {
@@ -179,7 +181,7 @@ func (a *Auth) onCode(c *kernel.Ctx) error {
 		_, err = c.Say("auth.code.invalid", map[string]any{"min": minOTP, "max": maxOTP}, nil)
 		return err
 	}
-	email, sid := c.FlowData(dataEmail), c.FlowData(dataSID)
+	email, sid := c.FlowData(dataEmail), c.FlowSecret(dataSID).Reveal()
 	if email == "" || sid == "" {
 		return a.endLogin(c, "auth.code.expired")
 	}
