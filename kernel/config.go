@@ -102,6 +102,9 @@ type UpdatesConfig struct {
 	HandlerTimeout time.Duration `koanf:"handler_timeout"`
 	Workers        int           `koanf:"workers"`
 	MaxTextLength  int           `koanf:"max_text_length"`
+	// PollAckWait bounds how long polling waits for a batch to be handled
+	// before fetching (and so acknowledging) the next one.
+	PollAckWait time.Duration `koanf:"poll_ack_wait"`
 }
 
 // FlowsConfig tunes flows.
@@ -154,7 +157,7 @@ func DefaultConfig() Config {
 		Session: SessionConfig{TTL: 30 * 24 * time.Hour},
 		Updates: UpdatesConfig{
 			DedupeTTL: 24 * time.Hour, LockTTL: 90 * time.Second, HandlerTimeout: 60 * time.Second,
-			Workers: 64, MaxTextLength: 1024,
+			Workers: 64, MaxTextLength: 1024, PollAckWait: 2 * time.Second,
 		},
 		Flows: FlowsConfig{Timeout: 15 * time.Minute},
 		I18n:  I18nConfig{Default: "en"},
@@ -353,6 +356,9 @@ func (c *Config) validate() error {
 	}
 	if c.Updates.Workers < 1 {
 		add("updates.workers", "must be at least 1")
+	}
+	if c.Updates.PollAckWait < 0 {
+		add("updates.poll_ack_wait", "must not be negative")
 	}
 	if c.Updates.MaxTextLength < 1 {
 		add("updates.max_text_length", "must be at least 1")

@@ -18,6 +18,7 @@ type demo struct {
 	maxSeen   atomic.Int64
 	mu        sync.Mutex
 	order     []string
+	release   chan struct{} // /slow waits for it
 }
 
 func (d *demo) Name() string { return "demo" }
@@ -43,6 +44,13 @@ func (d *demo) Setup(r *kernel.Registrar) error {
 	r.Action("boom", func(*kernel.Ctx) error { panic("kaboom") })
 	r.Action("fail", func(*kernel.Ctx) error { return errors.New("db password=hunter2 refused") })
 	r.Action("seq", d.seq)
+	r.Action("slow", func(c *kernel.Ctx) error {
+		select {
+		case <-d.release:
+		case <-c.Done():
+		}
+		return nil
+	})
 	r.Action("count", func(c *kernel.Ctx) error {
 		var n int
 		c.Get("demo.count", &n)
@@ -149,6 +157,7 @@ commands:
   boom: "Explode"
   fail: "Fail"
   seq: "Sequence"
+  slow: "Slow"
   count: "Count"
   private: "Private thing"
   allow: "Allow"
@@ -168,6 +177,7 @@ commands:
   - {name: boom, action: demo.boom}
   - {name: fail, action: demo.fail}
   - {name: seq, action: demo.seq}
+  - {name: slow, action: demo.slow}
   - {name: count, action: demo.count}
   - {name: private, action: demo.private}
   - {name: allow, action: demo.allow}

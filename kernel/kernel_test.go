@@ -21,7 +21,7 @@ import (
 
 func newDemo(t testing.TB, extraConfig string, opts ...func(*kerneltest.Options)) (*kerneltest.Harness, *demo) {
 	t.Helper()
-	d := &demo{}
+	d := &demo{release: make(chan struct{})}
 	o := kerneltest.Options{
 		Config:       demoConfig + extraConfig,
 		Plugins:      []kernel.Plugin{d},
@@ -534,5 +534,30 @@ func TestEndedFlowLeavesNoLiveButtons(t *testing.T) {
 				t.Fatal("a confirm from an ended flow went through")
 			}
 		})
+	}
+}
+
+func TestPollingSlowChatDoesNotHoldOthers(t *testing.T) {
+	h, d := newDemo(t, "", func(o *kerneltest.Options) {
+		o.Env = append(o.Env, "LISTEN_ADDR=127.0.0.1:0", "COPPERX_BOT_TELEGRAM__POLL_TIMEOUT=1s", "COPPERX_BOT_UPDATES__POLL_ACK_WAIT=50ms")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- h.Kernel.Run(ctx) }()
+	h.API.PushUpdate(h.Private(40).MessageUpdate("/slow"))
+	time.Sleep(100 * time.Millisecond) // the slow update is being handled
+	h.API.PushUpdate(h.Private(41).MessageUpdate("/greet"))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.API.Messages(41)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	answered := len(h.API.Messages(41)) > 0
+	close(d.release)
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !answered {
+		t.Fatal("a slow chat held up another chat's update")
 	}
 }

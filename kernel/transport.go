@@ -128,9 +128,10 @@ func (k *Kernel) stopServices(started []Service) {
 	}
 }
 
-// Poll long-polls getUpdates until ctx ends. Each batch is handled before
-// the next getUpdates acknowledges it, so a crash loses nothing (dedupe
-// makes the redelivery harmless).
+// Poll long-polls getUpdates until ctx ends. The next getUpdates, which
+// acknowledges a batch, waits for the batch to be handled (up to
+// updates.poll_ack_wait), so a crash rarely loses an update, and dedupe
+// makes a redelivery harmless.
 func (k *Kernel) Poll(ctx context.Context) {
 	var offset int64
 	backoff := time.Second
@@ -161,9 +162,21 @@ func (k *Kernel) Poll(ctx context.Context) {
 				waits = append(waits, done)
 			}
 		}
+		// Acknowledge (by polling again) once the batch was handled, so a
+		// crash loses nothing; but never let one slow chat hold up everyone
+		// else's updates for longer than poll_ack_wait.
+		deadline := time.NewTimer(k.cfg.Updates.PollAckWait)
+	wait:
 		for _, w := range waits {
-			<-w
+			select {
+			case <-w:
+			case <-deadline.C:
+				break wait
+			case <-ctx.Done():
+				break wait
+			}
 		}
+		deadline.Stop()
 	}
 }
 
