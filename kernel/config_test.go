@@ -3,9 +3,11 @@ package kernel_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/copperx-bot/payoutbot/kernel"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
+	"github.com/copperx-bot/payoutbot/kernel/ratelimit"
 )
 
 func TestConfigValidation(t *testing.T) {
@@ -35,7 +37,7 @@ func TestConfigValidation(t *testing.T) {
 		{"unknown plugin section", "plugins:\n  demo: {enabled: true}\n  ghost: {enabled: true}\n", nil, "plugins.ghost: no such plugin"},
 		{"unknown plugin key", "plugins:\n  demo: {enabled: true, colour: red}\n", nil, "colour"},
 		{"plugin enabled not bool", "plugins:\n  demo: {enabled: maybe}\n", nil, "plugins.demo.enabled"},
-		{"unused rate limit", base + "rate_limits:\n  ghost: {rate: 1, period: 1m}\n", nil, "rate_limits.ghost: no enabled plugin uses this limit"},
+		{"unused rate limit", base + "rate_limits:\n  ghost: {rate: 1, period: 1m}\n", nil, "rate_limits.ghost: no plugin uses this limit"},
 		{"bad rate limit", base + "rate_limits:\n  default: {rate: 0, period: 1m}\n", nil, "rate_limits.default"},
 		{"redis without key", base, []string{"REDIS_URL=redis://127.0.0.1:6379/0"}, "session.encryption_key: is required when Redis is configured"},
 		{"bad encryption key", base, []string{"SESSION_ENCRYPTION_KEY=abc"}, "session.encryption_key"},
@@ -97,4 +99,33 @@ func (needy) Name() string { return "needy" }
 func (needy) Setup(r *kernel.Registrar) error {
 	r.Action("x", func(*kernel.Ctx) error { return nil }, kernel.Guard("auth"))
 	return nil
+}
+
+// limited declares a rate limit of its own.
+type limited struct{}
+
+func (limited) Name() string { return "limited" }
+func (limited) Setup(r *kernel.Registrar) error {
+	r.RateLimit("slowly", ratelimit.Limit{Rate: 1, Period: time.Minute, Burst: 1})
+	r.Action("x", func(*kernel.Ctx) error { return nil }, kernel.Limit("slowly"))
+	return nil
+}
+
+// TestDisabledPluginKeepsItsConfigValid: turning a plugin off must not make
+// its own rate limit an "unknown" key, and its commands vanish.
+func TestDisabledPluginKeepsItsConfigValid(t *testing.T) {
+	h, err := kerneltest.Build(t, kerneltest.Options{
+		Config: "plugins:\n  demo: {enabled: true}\n  limited: {enabled: false}\nrate_limits:\n  slowly: {rate: 2, period: 1m}\n" +
+			"commands:\n  - {name: greet, action: demo.greet}\n  - {name: x, action: limited.x, menu: true}\n",
+		Plugins:      []kernel.Plugin{&demo{}, limited{}},
+		ExtraLocales: map[string]string{"en": strings.Replace(demoLocale, "commands:\n", "commands:\n  x: X\n", 1)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := h.Private(1)
+	u.Send("/x").Expect(t, "I don't know /x")
+	if u.Send("/help").Contains("/x") {
+		t.Fatal("a disabled plugin's command is in /help")
+	}
 }

@@ -214,6 +214,7 @@ func (k *Kernel) registerBuiltins() {
 func (k *Kernel) setupPlugins() error {
 	var errs []error
 	seen := map[string]bool{"kernel": true}
+	dormant := map[string]bool{} // limits only disabled plugins declare
 	for _, p := range k.plugins {
 		name := p.Name()
 		if !namePattern.MatchString(name) || seen[name] {
@@ -228,6 +229,9 @@ func (k *Kernel) setupPlugins() error {
 			continue
 		}
 		if !on {
+			for l := range k.dormantLimits(p, section) {
+				dormant[l] = true
+			}
 			continue
 		}
 		r := &Registrar{k: k, plugin: name, section: section}
@@ -246,12 +250,33 @@ func (k *Kernel) setupPlugins() error {
 	}
 	for name, l := range k.cfg.RateLimits {
 		if _, declared := k.limits[name]; !declared && name != "default" {
-			errs = append(errs, cfgErr("rate_limits."+name, "no enabled plugin uses this limit"))
+			if !dormant[name] {
+				errs = append(errs, cfgErr("rate_limits."+name, "no plugin uses this limit"))
+			}
 			continue
 		}
 		k.limits[name] = l
 	}
 	return errors.Join(errs...)
+}
+
+// dormantLimits runs a disabled plugin's Setup against a scratch kernel,
+// only to learn the rate limits it would declare, so that their config
+// stays valid while the plugin is off. Setup declares and does no I/O, so
+// this has no effect; its errors are the disabled plugin's business.
+func (k *Kernel) dormantLimits(p Plugin, section map[string]any) (names map[string]bool) {
+	names = map[string]bool{}
+	scratch := &Kernel{
+		cfg: k.cfg, log: slog.New(slog.DiscardHandler), now: k.now, catalog: k.catalog, store: k.store,
+		actions: map[string]*route{}, callbacks: map[string]*route{}, flows: map[string]*Flow{},
+		guards: map[string]GuardFunc{}, listeners: map[string][]EventHandler{}, limits: map[string]ratelimit.Limit{},
+	}
+	defer func() { _ = recover() }()
+	_ = p.Setup(&Registrar{k: scratch, plugin: p.Name(), section: section})
+	for l := range scratch.limits {
+		names[l] = true
+	}
+	return names
 }
 
 func (k *Kernel) pluginNames() []string {
