@@ -97,7 +97,9 @@ type SessionConfig struct {
 
 // UpdatesConfig tunes the update pipeline.
 type UpdatesConfig struct {
-	DedupeTTL      time.Duration `koanf:"dedupe_ttl"`
+	// DedupeWindow is how many recent update ids each user's session
+	// remembers; a redelivered update among them is not handled again.
+	DedupeWindow   int           `koanf:"dedupe_window"`
 	LockTTL        time.Duration `koanf:"lock_ttl"`
 	HandlerTimeout time.Duration `koanf:"handler_timeout"`
 	Workers        int           `koanf:"workers"`
@@ -156,7 +158,7 @@ func DefaultConfig() Config {
 		Redis:   store.RedisConfig{KeyPrefix: "cxbot:"},
 		Session: SessionConfig{TTL: 30 * 24 * time.Hour},
 		Updates: UpdatesConfig{
-			DedupeTTL: 24 * time.Hour, LockTTL: 90 * time.Second, HandlerTimeout: 60 * time.Second,
+			DedupeWindow: 64, LockTTL: 90 * time.Second, HandlerTimeout: 60 * time.Second,
 			Workers: 64, MaxTextLength: 1024, PollAckWait: 2 * time.Second,
 		},
 		Flows: FlowsConfig{Timeout: 15 * time.Minute},
@@ -345,8 +347,8 @@ func (c *Config) validate() error {
 	if c.Session.TTL <= 0 {
 		add("session.ttl", "must be positive")
 	}
-	if c.Updates.DedupeTTL <= 0 {
-		add("updates.dedupe_ttl", "must be positive")
+	if c.Updates.DedupeWindow < 1 || c.Updates.DedupeWindow > 1000 {
+		add("updates.dedupe_window", "must be between 1 and 1000")
 	}
 	if c.Updates.HandlerTimeout <= 0 {
 		add("updates.handler_timeout", "must be positive")

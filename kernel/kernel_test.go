@@ -561,3 +561,37 @@ func TestPollingSlowChatDoesNotHoldOthers(t *testing.T) {
 		t.Fatal("a slow chat held up another chat's update")
 	}
 }
+
+// TestOneUserTwoChats: the session belongs to the user, so a user writing
+// in a group and in private at once must not lose updates to version
+// conflicts.
+func TestOneUserTwoChats(t *testing.T) {
+	for _, backend := range []string{"memory", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			h, _ := newDemo(t, "", func(o *kerneltest.Options) {
+				if backend == "redis" {
+					rdb, prefix := storetest.Redis(t)
+					o.Store = store.NewRedis(rdb, prefix)
+				}
+			})
+			private, group := h.Private(50), h.Group(-500, 50)
+			var dones []<-chan struct{}
+			for i := range 20 {
+				for _, c := range []*kerneltest.Chat{private, group} {
+					upd := c.MessageUpdate(fmt.Sprintf("/seq %s%d", c.Type[:1], i))
+					dones = append(dones, h.Kernel.Submit(context.Background(), &upd))
+				}
+			}
+			for _, done := range dones {
+				<-done
+			}
+			vals := storedSession(t, h, 50)["values"].(map[string]any)
+			if got := len(vals["demo.seq"].([]any)); got != 40 {
+				t.Fatalf("stored %d of 40 entries", got)
+			}
+			if strings.Contains(h.Logs.String(), "save session") {
+				t.Fatal("a session save conflicted")
+			}
+		})
+	}
+}

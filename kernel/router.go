@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -78,14 +77,6 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 	}
 	c.Lang = k.catalog.Match(user.LanguageCode)
 
-	first, err := k.store.SetNX(ctx, "upd:"+strconv.FormatInt(u.UpdateId, 10), []byte{1}, k.cfg.Updates.DedupeTTL)
-	if err != nil {
-		return k.storeFailed(c, "dedupe", err)
-	}
-	if !first {
-		c.Log.Info("duplicate update ignored", "update_id", u.UpdateId)
-		return outcomeDuplicate
-	}
 	if ok, wait, err := k.allow(c, "default"); err != nil {
 		return k.storeFailed(c, "rate_limit", err)
 	} else if !ok {
@@ -93,7 +84,18 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 		return outcomeLimited
 	}
 
-	unlock, err := k.store.Lock(ctx, "lock:chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
+	// One update of a chat at a time, and of a user at a time, since the
+	// session belongs to the user: a private chat is its user; a group takes
+	// the chat's lock, then the user's (always in that order, so no two
+	// updates wait for each other crosswise).
+	if user.Id != chat.Id {
+		unlockChat, err := k.store.Lock(ctx, "lock:chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
+		if err != nil {
+			return k.storeFailed(c, "lock", err)
+		}
+		defer unlockChat()
+	}
+	unlock, err := k.store.Lock(ctx, "lock:user:"+strconv.FormatInt(user.Id, 10), k.cfg.Updates.LockTTL)
 	if err != nil {
 		return k.storeFailed(c, "lock", err)
 	}
@@ -107,6 +109,10 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 	if c.sess, err = decodeSession(raw); err != nil {
 		c.Log.Warn("session does not decode; starting afresh", "err", err)
 		c.sess = &session{}
+	}
+	if c.sess.seen(u.UpdateId) {
+		c.Log.Info("duplicate update ignored", "update_id", u.UpdateId)
+		return outcomeDuplicate
 	}
 	if c.sess.Lang != "" {
 		c.Lang = c.sess.Lang
@@ -126,17 +132,19 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 		c.Answer("", false)
 	}
 
+	c.sess.markSeen(u.UpdateId, k.cfg.Updates.DedupeWindow)
 	out, err := c.sess.encode(k.sealer, []byte(c.sessKey))
 	if err != nil {
 		c.Log.Error("encode session", "err", err)
 		return outcomeError
 	}
-	if !bytes.Equal(out, raw) && !(raw == nil && string(out) == "{}") {
-		if _, err := k.store.CompareAndSwap(ctx, c.sessKey, out, version, k.cfg.Session.TTL); err != nil {
-			k.metrics.storeErrors.WithLabelValues("save").Inc()
-			c.Log.Error("save session", "err", err)
-			return outcomeError
-		}
+	if _, err := k.store.CompareAndSwap(ctx, c.sessKey, out, version, k.cfg.Session.TTL); err != nil {
+		// Only a lock that expired under a very slow handler lets another
+		// update in; what this one changed is lost, so say so.
+		k.metrics.storeErrors.WithLabelValues("save").Inc()
+		c.Log.Error("save session", "err", err)
+		k.apologize(c)
+		return outcomeError
 	}
 	return outcome
 }

@@ -3,6 +3,7 @@ package kernel
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/copperx-bot/payoutbot/kernel/secret"
@@ -46,6 +47,11 @@ type session struct {
 	// Sealed holds encrypted secrets; they are re-sealed only when they
 	// change, so an unchanged session encodes to the same bytes.
 	Sealed map[string][]byte `json:"sealed,omitempty"`
+	// Seen are the newest update ids handled for this user. Kept in the
+	// session, the dedupe record is written in the same compare-and-set as
+	// the state the update changed: a crash before the save lets Telegram's
+	// redelivery run the update again; after it, the redelivery is ignored.
+	Seen []int64 `json:"seen,omitempty"`
 
 	token    secret.Secret // the principal's token, opened lazily
 	opened   bool
@@ -125,7 +131,18 @@ func (s *session) setPrincipal(p *Principal) {
 	s.token = p.Token
 }
 
-// reset wipes everything but the chosen language.
+// seen reports whether the update was handled already.
+func (s *session) seen(id int64) bool { return slices.Contains(s.Seen, id) }
+
+// markSeen records a handled update, keeping the newest window ids.
+func (s *session) markSeen(id int64, window int) {
+	s.Seen = append(s.Seen, id)
+	if len(s.Seen) > window {
+		s.Seen = slices.Clone(s.Seen[len(s.Seen)-window:])
+	}
+}
+
+// reset wipes everything but the chosen language and the dedupe record.
 func (s *session) reset() {
 	s.setPrincipal(nil)
 	s.Flow = nil
