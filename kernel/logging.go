@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -19,9 +20,41 @@ func NewLogger(w io.Writer, cfg LogConfig) *slog.Logger {
 		text = isTerminal(w)
 	}
 	if text {
-		return slog.New(tint.NewTextHandler(w, &tint.Options{Level: level, TimeFormat: "15:04:05.000", NoColor: !isTerminal(w)}))
+		return slog.New(ContextHandler(tint.NewTextHandler(w, &tint.Options{Level: level, TimeFormat: "15:04:05.000", NoColor: !isTerminal(w)})))
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(ContextHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+}
+
+type logAttrsKey struct{}
+
+// withLogAttrs returns a context whose log records (those logged with it,
+// such as the CopperX client's) carry attrs: the chat and correlation id of
+// the update being handled.
+func withLogAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
+	return context.WithValue(ctx, logAttrsKey{}, attrs)
+}
+
+// ContextHandler adds the attributes an update's context carries to every
+// record logged with that context, so lines written by code that only gets
+// a context.Context (the API client) still name the chat and correlation id.
+func ContextHandler(h slog.Handler) slog.Handler { return contextHandler{h} }
+
+type contextHandler struct{ slog.Handler }
+
+func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if attrs, ok := ctx.Value(logAttrsKey{}).([]slog.Attr); ok {
+		r = r.Clone()
+		r.AddAttrs(attrs...)
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return contextHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h contextHandler) WithGroup(name string) slog.Handler {
+	return contextHandler{h.Handler.WithGroup(name)}
 }
 
 func isTerminal(w io.Writer) bool {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime/debug"
 	"strconv"
@@ -118,7 +119,7 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 		c.Lang = c.sess.Lang
 	}
 
-	hctx, cancel := context.WithTimeout(ctx, k.cfg.Updates.HandlerTimeout)
+	hctx, cancel := context.WithTimeout(withLogAttrs(ctx, slog.Int64("chat", chat.Id), slog.String("ref", ref)), k.cfg.Updates.HandlerTimeout)
 	c.Context = hctx
 	err = k.route(c)
 	cancel()
