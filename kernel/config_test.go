@@ -129,3 +129,22 @@ func TestDisabledPluginKeepsItsConfigValid(t *testing.T) {
 		t.Fatal("a disabled plugin's command is in /help")
 	}
 }
+
+// badFlow declares a flow whose step names a step that does not exist.
+type badFlow struct{}
+
+func (badFlow) Name() string { return "badflow" }
+func (badFlow) Setup(r *kernel.Registrar) error {
+	r.Flow("f", kernel.Flow{Steps: map[string]kernel.Step{"a": {Next: []string{"b"}}}})
+	return nil
+}
+
+func TestFlowWithUndeclaredNextFailsStart(t *testing.T) {
+	_, err := kerneltest.Build(t, kerneltest.Options{
+		Config:  "plugins:\n  badflow: {enabled: true}\n",
+		Plugins: []kernel.Plugin{badFlow{}},
+	})
+	if err == nil || !strings.Contains(err.Error(), `plugin badflow: flow "f" step "a": next step "b" is not declared`) {
+		t.Fatalf("err = %v", err)
+	}
+}

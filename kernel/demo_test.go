@@ -3,6 +3,7 @@ package kernel_test
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -19,6 +20,8 @@ type demo struct {
 	mu        sync.Mutex
 	order     []string
 	release   chan struct{} // /slow waits for it
+	entered   chan struct{} // /slow signals it started (buffered)
+	finished  atomic.Int64  // /slow runs that completed
 }
 
 func (d *demo) Name() string { return "demo" }
@@ -46,10 +49,25 @@ func (d *demo) Setup(r *kernel.Registrar) error {
 	r.Action("seq", d.seq)
 	r.Action("slow", func(c *kernel.Ctx) error {
 		select {
+		case d.entered <- struct{}{}:
+		default:
+		}
+		select {
 		case <-d.release:
+			d.finished.Add(1)
 		case <-c.Done():
 		}
 		return nil
+	})
+	r.Action("wander", func(c *kernel.Ctx) error {
+		if err := c.StartFlow("order", "name"); err != nil {
+			return err
+		}
+		return c.Next("confirm") // name may only move to qty
+	})
+	r.Action("longbutton", func(c *kernel.Ctx) error {
+		_, err := c.Send("x", kernel.NewKeyboard().Row(c.Button("demo.confirm_button", "confirm", strings.Repeat("z", 70))))
+		return err
 	})
 	r.Action("count", func(c *kernel.Ctx) error {
 		var n int
@@ -158,6 +176,8 @@ commands:
   fail: "Fail"
   seq: "Sequence"
   slow: "Slow"
+  wander: "Wander"
+  longbutton: "Long button"
   count: "Count"
   private: "Private thing"
   allow: "Allow"
@@ -178,6 +198,8 @@ commands:
   - {name: fail, action: demo.fail}
   - {name: seq, action: demo.seq}
   - {name: slow, action: demo.slow}
+  - {name: wander, action: demo.wander}
+  - {name: longbutton, action: demo.longbutton}
   - {name: count, action: demo.count}
   - {name: private, action: demo.private}
   - {name: allow, action: demo.allow}

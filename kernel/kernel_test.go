@@ -21,7 +21,7 @@ import (
 
 func newDemo(t testing.TB, extraConfig string, opts ...func(*kerneltest.Options)) (*kerneltest.Harness, *demo) {
 	t.Helper()
-	d := &demo{release: make(chan struct{})}
+	d := &demo{release: make(chan struct{}), entered: make(chan struct{}, 1)}
 	o := kerneltest.Options{
 		Config:       demoConfig + extraConfig,
 		Plugins:      []kernel.Plugin{d},
@@ -321,7 +321,11 @@ func TestTelegram429IsRetried(t *testing.T) {
 	h, _ := newDemo(t, "")
 	h.API.Fail("sendMessage", http.StatusTooManyRequests, 1, 1)
 	u := h.Private(24)
+	start := time.Now()
 	u.Send("/greet").Expect(t, "Hello")
+	if waited := time.Since(start); waited < time.Second {
+		t.Fatalf("retried after %s, before Telegram's retry_after of 1s", waited)
+	}
 	if n := len(h.API.Calls("sendMessage")); n != 2 {
 		t.Fatalf("sendMessage calls = %d, want the 429 and the retry", n)
 	}
@@ -593,5 +597,40 @@ func TestOneUserTwoChats(t *testing.T) {
 				t.Fatal("a session save conflicted")
 			}
 		})
+	}
+}
+
+func TestUndeclaredTransitionIsAnError(t *testing.T) {
+	h, _ := newDemo(t, "")
+	h.Private(60).Send("/wander").Expect(t, "Sorry, something went wrong")
+	if !strings.Contains(h.Logs.String(), "undeclared flow transition") {
+		t.Fatal("undeclared transition not reported")
+	}
+}
+
+func TestOversizedCallbackDataFailsTheSend(t *testing.T) {
+	h, _ := newDemo(t, "")
+	h.Private(61).Send("/longbutton").Expect(t, "Sorry, something went wrong")
+	if !strings.Contains(h.Logs.String(), "bad callback button") || len(h.API.Calls("sendMessage")) != 1 {
+		t.Fatal("a button with over 64 bytes of data reached Telegram")
+	}
+}
+
+func TestShutdownFinishesInFlightUpdates(t *testing.T) {
+	h, d := newDemo(t, "", func(o *kerneltest.Options) {
+		o.Env = append(o.Env, "LISTEN_ADDR=127.0.0.1:0", "COPPERX_BOT_TELEGRAM__POLL_TIMEOUT=1s")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- h.Kernel.Run(ctx) }()
+	h.API.PushUpdate(h.Private(62).MessageUpdate("/slow"))
+	<-d.entered
+	cancel() // SIGTERM while /slow is running
+	time.AfterFunc(50*time.Millisecond, func() { close(d.release) })
+	if err := <-errc; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if d.finished.Load() != 1 {
+		t.Fatal("Run returned before the in-flight update finished")
 	}
 }
