@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -17,32 +18,95 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 )
 
-// scriptDir holds the end-to-end chat scripts (syntax: kernel/console).
-const scriptDir = "kernel/console/testdata/scripts"
+// scriptDir holds the end-to-end chat scripts (syntax: kernel/console);
+// pluginScripts are the plugins' own, replayed the same way.
+const (
+	scriptDir     = "kernel/console/testdata/scripts"
+	pluginScripts = "plugins/*/testdata/*.chat"
+)
 
 const ada = "ada@example.com"
 
 // after checks the emulator's state once a script ran: what the replies
-// claimed must have happened there.
-var after = map[string]func(t *testing.T, emu *copperxtest.Server){
-	"send_email": func(t *testing.T, emu *copperxtest.Server) {
+// claimed must have happened there. The key is the script's test name
+// (scriptName); transcript is what the script printed.
+var after = map[string]func(t *testing.T, emu *copperxtest.Server, transcript string){
+	"send_email": func(t *testing.T, emu *copperxtest.Server, _ string) {
 		wantBalance(t, emu, ada, "1240.50")
 		sends := posts(emu, "/api/transfers/send")
 		if len(sends) != 1 || sends[0].Body["email"] != "bob@example.com" || sends[0].Body["amount"] != "1000000000" {
 			t.Errorf("send calls = %+v, want one of 10 USDC to bob", bodies(sends))
 		}
 	},
-	"withdraw_wallet": func(t *testing.T, emu *copperxtest.Server) {
+	"withdraw_wallet": func(t *testing.T, emu *copperxtest.Server, _ string) {
 		wantBalance(t, emu, ada, "1245.50")
 		calls := append(posts(emu, "/api/transfers/send"), posts(emu, "/api/transfers/wallet-withdraw")...)
 		if len(calls) != 1 || !strings.EqualFold(calls[0].Body["walletAddress"].(string), "0x1111111111111111111111111111111111111111") {
 			t.Errorf("money-moving calls = %+v, want one to 0x1111…", bodies(calls))
 		}
 	},
-	"deposit_arrives": func(t *testing.T, emu *copperxtest.Server) { wantBalance(t, emu, ada, "1275.50") },
-	"cancel":          func(t *testing.T, emu *copperxtest.Server) { wantNothingMoved(t, emu) },
-	"bad_input":       func(t *testing.T, emu *copperxtest.Server) { wantNothingMoved(t, emu) },
-	"kyc_pending":     func(t *testing.T, emu *copperxtest.Server) { wantNothingMoved(t, emu) },
+	"withdraw_bank":   wantOneBankWithdrawal,
+	"deposit_arrives": func(t *testing.T, emu *copperxtest.Server, _ string) { wantBalance(t, emu, ada, "1275.50") },
+	"cancel":          func(t *testing.T, emu *copperxtest.Server, _ string) { wantNothingMoved(t, emu) },
+	"bad_input":       func(t *testing.T, emu *copperxtest.Server, _ string) { wantNothingMoved(t, emu) },
+	"kyc_pending":     func(t *testing.T, emu *copperxtest.Server, _ string) { wantNothingMoved(t, emu) },
+}
+
+// wantOneBankWithdrawal (withdraw_bank.chat): exactly one offramp of 25 USDC
+// reached the emulator, nothing else moved money, the Polygon (default)
+// wallet went down by the amount plus the fee the emulator recorded (0 in
+// the sandbox: runChat builds the emulator without WithFee), and the
+// transfer id the chat showed is the emulator's.
+func wantOneBankWithdrawal(t *testing.T, emu *copperxtest.Server, transcript string) {
+	t.Helper()
+	offramps := posts(emu, "/api/transfers/offramp")
+	if len(offramps) != 1 {
+		t.Errorf("%d POST /api/transfers/offramp, want exactly 1: %+v", len(offramps), bodies(offramps))
+		return // (not Fatal: TestChatScripts then logs the transcript)
+	}
+	if st := offramps[0].Status; st < 200 || st > 299 {
+		t.Errorf("POST /api/transfers/offramp answered %d, want 2xx", st)
+	}
+	var quote struct {
+		Amount   string `json:"amount"`
+		TotalFee string `json:"totalFee"`
+	}
+	if payload, _ := offramps[0].Body["quotePayload"].(string); json.Unmarshal([]byte(payload), &quote) != nil || quote.Amount != "2500000000" {
+		t.Errorf("offramp body = %+v, want a signed quote of 25 USDC (2500000000 units)", offramps[0].Body)
+	}
+	for _, p := range []string{"/api/transfers/send", "/api/transfers/wallet-withdraw", "/api/transfers/send-batch"} {
+		if n := len(posts(emu, p)); n != 0 {
+			t.Errorf("%d POST %s, want none", n, p)
+		}
+	}
+	var withdrawals []copperxtest.Transfer
+	for _, tr := range emu.Transfers(ada) {
+		if tr.Type == "withdraw" {
+			withdrawals = append(withdrawals, tr)
+		}
+	}
+	if len(withdrawals) != 1 {
+		t.Errorf("the emulator has %d withdrawals for %s, want 1: %+v", len(withdrawals), ada, withdrawals)
+		return
+	}
+	w := withdrawals[0]
+	amount, err1 := decimal.NewFromString(w.Amount)
+	fee, err2 := decimal.NewFromString(w.TotalFee)
+	if err1 != nil || err2 != nil {
+		t.Errorf("withdrawal amount %q, fee %q: not numbers", w.Amount, w.TotalFee)
+		return
+	}
+	amount, fee = amount.Shift(-8), fee.Shift(-8) // 10^-8 units
+	if !amount.Equal(decimal.NewFromInt(25)) {
+		t.Errorf("withdrawal amount = %s USDC, want 25", amount)
+	}
+	if quote.TotalFee != "" && quote.TotalFee != w.TotalFee {
+		t.Errorf("withdrawal fee %s units differs from the quote's %s", w.TotalFee, quote.TotalFee)
+	}
+	wantBalance(t, emu, ada, decimal.RequireFromString("1250.50").Sub(amount).Sub(fee).String())
+	if w.ID == "" || !strings.Contains(transcript, w.ID) {
+		t.Errorf("the chat does not show the withdrawal's id %q", w.ID)
+	}
 }
 
 func wantBalance(t *testing.T, emu *copperxtest.Server, email, want string) {
@@ -92,15 +156,42 @@ func scriptFlags(t *testing.T, path string) []string {
 	return out
 }
 
-// TestChatScripts replays every script with `chat --sandbox --script`,
-// in-process, then checks the emulator's state where it matters.
+// scriptName is a script's subtest name: "send_email" for
+// kernel/console/testdata/scripts/send_email.chat, "transfer/sandbox" for
+// plugins/transfer/testdata/sandbox.chat.
+func scriptName(path string) string {
+	name := strings.TrimSuffix(filepath.Base(path), ".chat")
+	if rest, ok := strings.CutPrefix(filepath.ToSlash(path), "plugins/"); ok {
+		plugin, _, _ := strings.Cut(rest, "/")
+		return plugin + "/" + name
+	}
+	return name
+}
+
+// TestChatScripts replays every script (kernel/console's and the plugins')
+// with `chat --sandbox --script`, in-process, then checks the emulator's
+// state where it matters.
 func TestChatScripts(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join(scriptDir, "*.chat"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no scripts in %s (%v)", scriptDir, err)
 	}
+	plugin, err := filepath.Glob(pluginScripts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, plugin...)
+	names := map[string]bool{}
 	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".chat")
+		names[scriptName(path)] = true
+	}
+	for name := range after {
+		if !names[name] {
+			t.Errorf("after[%q] checks a script that does not exist", name)
+		}
+	}
+	for _, path := range paths {
+		name := scriptName(path)
 		t.Run(name, func(t *testing.T) {
 			var emu *copperxtest.Server
 			sandboxStarted = func(s *copperxtest.Server) { emu = s }
@@ -117,7 +208,7 @@ func TestChatScripts(t *testing.T) {
 				t.Fatal("the sandbox emulator was not started")
 			}
 			if check := after[name]; check != nil {
-				check(t, emu)
+				check(t, emu, stdout.String())
 			}
 			if t.Failed() {
 				t.Logf("transcript:\n%s", stdout.String())
@@ -188,6 +279,85 @@ func TestCheckConfigListsPlugins(t *testing.T) {
 			t.Errorf("check-config output lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// TestDisabledPlugin: an operator turns a plugin off from the environment.
+// check-config accepts it and lists none of its commands, and in a chat its
+// commands are unknown and /help does not offer them. (Regression test: the
+// configuration must not insist on the limits or commands of a disabled
+// plugin.)
+func TestDisabledPlugin(t *testing.T) {
+	t.Setenv("COPPERX_BOT_PLUGINS__TRANSFER__ENABLED", "false")
+	t.Setenv("TELEGRAM_BOT_TOKEN", "123:check")
+	// CI exports REDIS_URL; a Redis configuration needs the session key.
+	t.Setenv("SESSION_ENCRYPTION_KEY", strings.Repeat("ab", 32))
+	transferCommands := []string{"/send", "/withdraw", "/bank", "/history"}
+
+	t.Run("check-config", func(t *testing.T) {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), []string{"check-config", "--config", "config.yaml"}, &out, &errOut); err != nil {
+			t.Fatalf("check-config with the transfer plugin disabled: %v\n%s", err, errOut.String())
+		}
+		for _, want := range []string{"config OK", "auth", "wallet", "/balance"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("check-config output lacks %q:\n%s", want, out.String())
+			}
+		}
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(line, "plugins:") && strings.Contains(line, "transfer") {
+				t.Errorf("the disabled plugin is listed as enabled: %q", line)
+			}
+		}
+		for _, cmd := range transferCommands {
+			if strings.Contains(out.String(), cmd) {
+				t.Errorf("check-config lists %s of the disabled plugin:\n%s", cmd, out.String())
+			}
+		}
+	})
+
+	t.Run("chat", func(t *testing.T) {
+		script := []string{
+			"/send",
+			"--expect don't know /send",
+			"--expect-not log in",
+			"/help",
+			"--expect /balance",
+		}
+		for _, cmd := range transferCommands {
+			script = append(script, "--expect-not "+cmd)
+		}
+		path := filepath.Join(t.TempDir(), "disabled.chat")
+		if err := os.WriteFile(path, []byte(strings.Join(script, "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{"chat", "--sandbox", "--config", "config.yaml", "--script", path}, &stdout, &stderr); err != nil {
+			t.Fatalf("%v\n--- transcript ---\n%s\n--- stderr ---\n%s", err, stdout.String(), stderr.String())
+		}
+		if strings.Contains(stdout.String(), "Something went wrong") || strings.Contains(stdout.String(), "✗ expected") {
+			t.Errorf("the transcript has an apology or a failed check:\n%s", stdout.String())
+		}
+	})
+
+	// auth declares the otp limit config.yaml sets; with auth off (and the
+	// plugins that need its guard) start-up once failed with
+	// "rate_limits.otp: no enabled plugin uses this limit".
+	t.Run("auth too", func(t *testing.T) {
+		t.Setenv("COPPERX_BOT_PLUGINS__AUTH__ENABLED", "false")
+		t.Setenv("COPPERX_BOT_PLUGINS__WALLET__ENABLED", "false")
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), []string{"check-config", "--config", "config.yaml"}, &out, &errOut); err != nil {
+			t.Fatalf("check-config with auth, wallet and transfer disabled: %v\n%s", err, errOut.String())
+		}
+		for _, cmd := range append(transferCommands, "/login", "/balance") {
+			if strings.Contains(out.String(), cmd) {
+				t.Errorf("check-config lists %s of a disabled plugin:\n%s", cmd, out.String())
+			}
+		}
+		if !strings.Contains(out.String(), "/help") {
+			t.Errorf("check-config lacks the kernel's /help:\n%s", out.String())
+		}
+	})
 }
 
 func TestNetworkID(t *testing.T) {
