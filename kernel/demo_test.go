@@ -59,6 +59,11 @@ func (d *demo) Setup(r *kernel.Registrar) error {
 		}
 		return nil
 	})
+	r.Action("late", func(c *kernel.Ctx) error {
+		<-c.Done() // ran out of time, yet must still answer
+		_, err := c.Say("demo.greet", map[string]any{"name": "late"}, nil)
+		return err
+	})
 	r.Action("wander", func(c *kernel.Ctx) error {
 		if err := c.StartFlow("order", "name"); err != nil {
 			return err
@@ -177,6 +182,7 @@ commands:
   seq: "Sequence"
   slow: "Slow"
   wander: "Wander"
+  late: "Late"
   longbutton: "Long button"
   count: "Count"
   private: "Private thing"
@@ -199,6 +205,7 @@ commands:
   - {name: seq, action: demo.seq}
   - {name: slow, action: demo.slow}
   - {name: wander, action: demo.wander}
+  - {name: late, action: demo.late}
   - {name: longbutton, action: demo.longbutton}
   - {name: count, action: demo.count}
   - {name: private, action: demo.private}

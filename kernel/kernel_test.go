@@ -634,3 +634,11 @@ func TestShutdownFinishesInFlightUpdates(t *testing.T) {
 		t.Fatal("Run returned before the in-flight update finished")
 	}
 }
+
+func TestReplyAfterHandlerDeadline(t *testing.T) {
+	h, _ := newDemo(t, "updates: {handler_timeout: 50ms, lock_ttl: 1s}\n")
+	r := h.Private(63).Send("/late")
+	if !r.Contains("Hello late!") {
+		t.Fatalf("no reply after the handler's deadline: %q", r.Text())
+	}
+}

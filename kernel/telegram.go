@@ -69,6 +69,12 @@ func (k *Kernel) newBot() error {
 	return nil
 }
 
+// replyCtx lets a reply outlive the handler's deadline: a handler that ran
+// out of time (say, checking whether a transfer went through) must still be
+// able to tell the user what happened. Each Bot API call stays bounded by
+// telegram.request_timeout.
+func replyCtx(c *Ctx) context.Context { return context.WithoutCancel(c) }
+
 func htmlOpts() *gotgbot.LinkPreviewOptions { return &gotgbot.LinkPreviewOptions{IsDisabled: true} }
 
 func (k *Kernel) send(c *Ctx, chatID int64, text string, kb *Keyboard) (int64, error) {
@@ -80,7 +86,7 @@ func (k *Kernel) send(c *Ctx, chatID int64, text string, kb *Keyboard) (int64, e
 	if mk != nil {
 		opts.ReplyMarkup = *mk
 	}
-	m, err := k.bot.SendMessageWithContext(c, chatID, text, opts)
+	m, err := k.bot.SendMessageWithContext(replyCtx(c), chatID, text, opts)
 	if err != nil {
 		return 0, fmt.Errorf("sendMessage: %w", err)
 	}
@@ -97,7 +103,7 @@ func (k *Kernel) edit(c *Ctx, chatID, messageID int64, text string, kb *Keyboard
 	if mk != nil {
 		opts.ReplyMarkup = *mk
 	}
-	_, _, err = k.bot.EditMessageTextWithContext(c, opts)
+	_, _, err = k.bot.EditMessageTextWithContext(replyCtx(c), opts)
 	if err != nil && strings.Contains(err.Error(), "message is not modified") {
 		return nil // Refresh with nothing new is not a failure
 	}
@@ -119,7 +125,7 @@ func (k *Kernel) editButtons(c *Ctx, chatID, messageID int64, kb *Keyboard) erro
 	if mk == nil {
 		mk = &gotgbot.InlineKeyboardMarkup{InlineKeyboard: [][]gotgbot.InlineKeyboardButton{}}
 	}
-	_, _, err = k.bot.EditMessageReplyMarkupWithContext(c, &gotgbot.EditMessageReplyMarkupOpts{
+	_, _, err = k.bot.EditMessageReplyMarkupWithContext(replyCtx(c), &gotgbot.EditMessageReplyMarkupOpts{
 		ChatId: chatID, MessageId: messageID, ReplyMarkup: *mk})
 	if err != nil && !strings.Contains(err.Error(), "message is not modified") {
 		return fmt.Errorf("editMessageReplyMarkup: %w", err)
@@ -128,7 +134,7 @@ func (k *Kernel) editButtons(c *Ctx, chatID, messageID int64, kb *Keyboard) erro
 }
 
 func (k *Kernel) deleteMessage(c *Ctx, chatID, messageID int64) error {
-	if _, err := k.bot.DeleteMessageWithContext(c, chatID, messageID, nil); err != nil {
+	if _, err := k.bot.DeleteMessageWithContext(replyCtx(c), chatID, messageID, nil); err != nil {
 		return fmt.Errorf("deleteMessage: %w", err)
 	}
 	return nil
@@ -143,7 +149,7 @@ func (k *Kernel) sendPhoto(c *Ctx, chatID int64, name string, png []byte, captio
 	if mk != nil {
 		opts.ReplyMarkup = *mk
 	}
-	m, err := k.bot.SendPhotoWithContext(c, chatID, gotgbot.InputFileByReader(name, bytes.NewReader(png)), opts)
+	m, err := k.bot.SendPhotoWithContext(replyCtx(c), chatID, gotgbot.InputFileByReader(name, bytes.NewReader(png)), opts)
 	if err != nil {
 		return 0, fmt.Errorf("sendPhoto: %w", err)
 	}
@@ -151,7 +157,7 @@ func (k *Kernel) sendPhoto(c *Ctx, chatID int64, name string, png []byte, captio
 }
 
 func (k *Kernel) answer(c *Ctx, id, text string, alert bool) {
-	if _, err := k.bot.AnswerCallbackQueryWithContext(c, id, &gotgbot.AnswerCallbackQueryOpts{Text: text, ShowAlert: alert}); err != nil {
+	if _, err := k.bot.AnswerCallbackQueryWithContext(replyCtx(c), id, &gotgbot.AnswerCallbackQueryOpts{Text: text, ShowAlert: alert}); err != nil {
 		c.Log.Warn("answerCallbackQuery failed", "err", err)
 	}
 }
