@@ -15,6 +15,7 @@ func (e *AmountError) Error() string { return "transfer: amount: " + e.Reason }
 // Reasons an amount is refused.
 const (
 	AmountInvalid   = "invalid"      // not a number (or badly grouped)
+	AmountAmbiguous = "ambiguous"    // "0,500" in en, "0.500" in es: a thousands group after a leading 0
 	AmountExponent  = "exponent"     // 1e3 and the like
 	AmountNegative  = "negative"     // -5
 	AmountZero      = "not_positive" // 0, 0.00
@@ -38,11 +39,17 @@ const maxAmountLen = 48
 //     exactly three digits is unambiguous and read as the decimal point
 //     ("12.5" in es, "12,5" in en); "12.500" in es stays twelve thousand five
 //     hundred, "12,500" in en twelve thousand five hundred;
-//   - an optional "$" before or currency code after ("10 USDC") is ignored.
+//   - an optional "$" before or currency code after ("10 USDC") is ignored;
+//   - when the integer part is grouped, its first group is 1-3 digits not
+//     starting with 0: "0,500" in en (or "0.500" in es, "0 500" in both)
+//     could be half a unit or five hundred, so it is refused as ambiguous
+//     (AmountAmbiguous) rather than guessed; "0.5" (en) and "0,5" (es) are
+//     how a fraction is typed.
 //
 // Refused: exponent notation, signs, zero, more than decimals (capped at the
 // API's 8) significant decimal places, anything above max (when positive),
-// and non-numbers. The result is exact; there is never a float.
+// ambiguous grouping and non-numbers. The result is exact; there is never a
+// float.
 func ParseAmount(input, lang string, decimals int, currency string, max decimal.Decimal) (decimal.Decimal, error) {
 	s := strings.TrimSpace(input)
 	if len(s) > maxAmountLen || s == "" {
@@ -85,8 +92,11 @@ func ParseAmount(input, lang string, decimals int, currency string, max decimal.
 	if hasDec && (frac == "" || strings.ContainsAny(frac, ".,_")) {
 		return decimal.Zero, &AmountError{AmountInvalid}
 	}
-	digits, ok := ungroup(intPart, grp)
-	if !ok || digits == "" && frac == "" {
+	digits, reason := ungroup(intPart, grp)
+	if reason != "" {
+		return decimal.Zero, &AmountError{reason}
+	}
+	if digits == "" && frac == "" {
 		return decimal.Zero, &AmountError{AmountInvalid}
 	}
 	if digits == "" {
@@ -117,28 +127,35 @@ func ParseAmount(input, lang string, decimals int, currency string, max decimal.
 }
 
 // ungroup checks the integer part's thousands grouping (grp or a space,
-// written '_'; one kind only; 1-3 digits, then groups of exactly 3) and
-// returns its digits.
-func ungroup(s string, grp byte) (string, bool) {
+// written '_'; one kind only; a first group of 1-3 digits not starting with
+// 0, then groups of exactly 3) and returns its digits, or the reason it is
+// refused (AmountInvalid, or AmountAmbiguous for a leading group "0…").
+func ungroup(s string, grp byte) (string, string) {
 	sep := byte(0)
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == grp || c == '_' {
 			if sep != 0 && c != sep {
-				return "", false
+				return "", AmountInvalid
 			}
 			sep = c
 		} else if c < '0' || c > '9' {
-			return "", false
+			return "", AmountInvalid
 		}
 	}
 	if sep == 0 {
-		return s, true
+		return s, ""
 	}
 	groups := strings.Split(s, string(sep))
 	for i, g := range groups {
 		if i == 0 && (len(g) < 1 || len(g) > 3) || i > 0 && len(g) != 3 {
-			return "", false
+			return "", AmountInvalid
 		}
 	}
-	return strings.Join(groups, ""), true
+	if groups[0][0] == '0' {
+		// "0,500": a leading zero is never written before a thousands
+		// separator, so the separator was most likely meant as a decimal
+		// point. Which one is not ours to guess with money.
+		return "", AmountAmbiguous
+	}
+	return strings.Join(groups, ""), ""
 }

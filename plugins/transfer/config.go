@@ -29,6 +29,12 @@ type Config struct {
 	// ReconcileSkew: after a lost answer, transfers created up to this long
 	// before the submit started still count as the submitted one (clock skew).
 	ReconcileSkew time.Duration `koanf:"reconcile_skew"`
+	// ReconcileAttempts: after a lost or failed submit, the newest transfers
+	// are listed up to this many times (1..10) before concluding the
+	// transfer is not there.
+	ReconcileAttempts int `koanf:"reconcile_attempts"`
+	// ReconcileInterval is the wait between two of those listings (0..10s).
+	ReconcileInterval time.Duration `koanf:"reconcile_interval"`
 	// HistoryPageSize is the number of transfers per /history page (1..50).
 	HistoryPageSize int `koanf:"history_page_size"`
 	// PayeesShown is how many saved payees /send offers as buttons (1..50).
@@ -42,17 +48,19 @@ type Config struct {
 // DefaultConfig is the configuration before config.yaml is applied.
 func DefaultConfig() Config {
 	return Config{
-		Currency:        "USDC",
-		Decimals:        6,
-		MaxAmount:       "1000000",
-		SendMin:         "1",
-		SendMax:         "50000",
-		ConfirmTTL:      5 * time.Minute,
-		ResultTTL:       24 * time.Hour,
-		ReconcileSkew:   2 * time.Minute,
-		HistoryPageSize: 10,
-		PayeesShown:     10,
-		BankAccountsURL: "https://payout.copperx.io/app/accounts",
+		Currency:          "USDC",
+		Decimals:          6,
+		MaxAmount:         "1000000",
+		SendMin:           "1",
+		SendMax:           "50000",
+		ConfirmTTL:        5 * time.Minute,
+		ResultTTL:         24 * time.Hour,
+		ReconcileSkew:     2 * time.Minute,
+		ReconcileAttempts: 3,
+		ReconcileInterval: time.Second,
+		HistoryPageSize:   10,
+		PayeesShown:       10,
+		BankAccountsURL:   "https://payout.copperx.io/app/accounts",
 	}
 }
 
@@ -93,6 +101,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ReconcileSkew < 0 {
 		bad("reconcile_skew", "must not be negative")
+	}
+	if c.ReconcileAttempts < 1 || c.ReconcileAttempts > 10 {
+		bad("reconcile_attempts", "must be between 1 and 10")
+	}
+	if c.ReconcileInterval < 0 || c.ReconcileInterval > 10*time.Second {
+		bad("reconcile_interval", "must be between 0 and 10s")
 	}
 	if c.HistoryPageSize < 1 || c.HistoryPageSize > 50 {
 		bad("history_page_size", "must be between 1 and 50")

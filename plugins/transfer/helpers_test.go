@@ -46,6 +46,8 @@ type envOpt struct {
 	kyc   string // FakeAuth KYC status ("" = approved)
 	store store.Store
 	emu   []copperxtest.Option
+	// env: extra environment overrides ("K=V").
+	env []string
 	// shared: reuse this emulator (a second replica).
 	shared *copperxtest.Server
 }
@@ -75,6 +77,8 @@ func newEnv(t *testing.T, o envOpt) *env {
 		Config:       testConfig,
 		Plugins:      []kernel.Plugin{plugintest.FakeAuth{}, New(api, copperx.DefaultNetworks())},
 		ExtraLocales: map[string]string{"en": plugintest.Locale},
+		// Reconciliation polls quickly in tests (default 1s apart).
+		Env: append([]string{"COPPERX_BOT_PLUGINS__TRANSFER__RECONCILE_INTERVAL=5ms"}, o.env...),
 	}
 	switch {
 	case o.store != nil:

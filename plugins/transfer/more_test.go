@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/knadh/koanf/parsers/yaml"
 
@@ -24,8 +25,9 @@ func TestSpanish(t *testing.T) {
 	e.u.Send("/send").Expect(t, "¿Quién lo recibe?")
 	e.u.Tap("Correo")
 	e.u.Send("bob@example.com").Expect(t, "Entre 1,00 y 50.000,00", "Tu saldo: <b>1.250,50 USDC</b>")
+	e.u.Send("0.500").Expect(t, "No sé si eso son miles o decimales", "<code>1.250,50</code>", "<code>0,50</code>")
 	e.u.Send("1.000,5").Expect(t, "¿Para qué es este pago?")
-	e.u.Tap("Regalo").Expect(t, "Importe: <b>1.000,50 USDC</b>", "Saldo después: 250,00 USDC")
+	e.u.Tap("Regalo").Expect(t, "Importe: <b>1.000,50 USDC</b>", "Saldo después: ~250,00 USDC antes de comisiones")
 	e.u.Tap("Confirmar").Expect(t, "Enviados 1.000,50 USDC")
 	if b := e.emu.CallsTo("POST", "/api/transfers/send")[0].Body; b["amount"] != "100050000000" {
 		t.Fatalf("body %v", b)
@@ -147,5 +149,22 @@ func TestShippedConfig(t *testing.T) {
 	if _, err := kerneltest.Build(t, kerneltest.Options{Config: bad, Plugins: []kernel.Plugin{plugintest.FakeAuth{}, New(nil, nil)},
 		ExtraLocales: map[string]string{"en": plugintest.Locale}}); err == nil || !strings.Contains(err.Error(), "currencyy") {
 		t.Fatalf("unknown key: %v", err)
+	}
+}
+
+// TestSleepRespectsContext: the wait between reconciliation listings ends
+// with the update's context.
+func TestSleepRespectsContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if err := sleep(ctx, time.Minute); err == nil {
+		t.Fatal("sleep ignored a cancelled context")
+	}
+	if time.Since(start) > time.Second {
+		t.Fatal("sleep waited despite a cancelled context")
+	}
+	if err := sleep(context.Background(), time.Millisecond); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -171,6 +171,12 @@ func (t *Transfer) confirm(c *kernel.Ctx) error {
 	if mv.Kind == kindBank && quoteExpired(c) {
 		return t.sayQuoteExpired(c)
 	}
+	// Before the id is consumed: a refused Confirm leaves nothing behind.
+	if mv.Kind == kindWallet {
+		if changed, err := t.walletChanged(c, mv); changed || err != nil {
+			return err
+		}
+	}
 	won, err := t.st.SetNX(c, confirmKey(id), []byte(strconv.FormatInt(c.UserID, 10)), t.cfg.ResultTTL)
 	if err != nil {
 		return fmt.Errorf("consume confirmation: %w", err)
@@ -196,21 +202,27 @@ func (t *Transfer) confirm(c *kernel.Ctx) error {
 	started := c.Now()
 	tr, err := t.submit(c, mv)
 	if err != nil && uncertain(err) {
-		c.Log.Warn("submit answer lost; reconciling", "kind", mv.Kind, "err", err)
+		c.Log.Warn("submit answer lost or failed; reconciling", "kind", mv.Kind, "err", err)
 		found, rerr := t.reconcile(c, mv, started)
 		switch {
-		case rerr != nil:
-			c.Log.Error("reconcile failed", "err", rerr)
-			o.State = stateUnknown
-			_ = t.saveOutcome(c, id, o)
-			_, serr := c.Say("transfer.result.unknown", nil, nil)
-			return serr
 		case found != nil:
 			tr, err = found, nil
-		default:
+		case rerr == nil && serverError(err):
+			// CopperX answered 5xx and the transfer never showed up: most
+			// likely not made, but a 5xx can come after the work was done.
 			o.State = stateFailed
 			_ = t.saveOutcome(c, id, o)
 			_, serr := c.Say("transfer.result.not_sent", nil, nil)
+			return serr
+		default:
+			// No answer or an unreadable one (the transfer may still be
+			// on its way), or the listing itself failed: we cannot know.
+			if rerr != nil {
+				c.Log.Error("reconcile failed", "err", rerr)
+			}
+			o.State = stateUnknown
+			_ = t.saveOutcome(c, id, o)
+			_, serr := c.Say("transfer.result.unknown", nil, nil)
 			return serr
 		}
 	}
@@ -246,6 +258,35 @@ func uncertain(err error) bool {
 	return true
 }
 
+// serverError reports a submit that CopperX answered with a 5xx (as opposed
+// to no answer, or an answer that could not be read).
+func serverError(err error) bool {
+	var apiErr *copperx.Error
+	return errors.As(err, &apiErr) && apiErr.Status >= 500
+}
+
+// walletChanged refuses a wallet-address send whose default wallet — the
+// network it is paid on — is no longer the one the address was checked for
+// (mv.Network): the user changed it after the summary. It ends the flow and
+// says so; changed is true when the Confirm must stop there. The
+// confirmation id is left unused, and nothing is submitted.
+func (t *Transfer) walletChanged(c *kernel.Ctx, mv movement) (changed bool, err error) {
+	w, err := t.api.DefaultWallet(c, token(c))
+	if err != nil {
+		return true, fmt.Errorf("default wallet before submit: %w", err)
+	}
+	if w.Network == mv.Network {
+		return false, nil
+	}
+	now, _ := t.nets.Lookup(w.Network)
+	was, _ := t.nets.Lookup(mv.Network)
+	c.Log.Info("default wallet changed since the summary; not sent", "was", mv.Network, "now", w.Network)
+	c.EndFlow()
+	_ = c.RemoveButtons(c.MessageID())
+	_, err = c.Say("transfer.confirm.wallet_changed", map[string]any{"now": now.Name, "was": was.Name}, nil)
+	return true, err
+}
+
 // token is the principal's CopperX token for one call.
 func token(c *kernel.Ctx) copperx.Token {
 	if p := c.Principal(); p != nil {
@@ -272,20 +313,64 @@ func (t *Transfer) submit(c *kernel.Ctx, mv movement) (*copperx.Transfer, error)
 }
 
 // reconcile looks for the movement among the newest transfers created since
-// the submit started (minus reconcile_skew); nil, nil means it is not there.
+// the submit started (minus reconcile_skew), listing them up to
+// reconcile_attempts times, reconcile_interval apart, since a transfer may
+// show up in the listing a moment after it was made. nil, nil means it was
+// not there in any listing; an error means no listing could be read (or ctx
+// ended), so nothing can be concluded.
 func (t *Transfer) reconcile(c *kernel.Ctx, mv movement, started time.Time) (*copperx.Transfer, error) {
 	typ := "send"
 	if mv.Kind == kindWallet || mv.Kind == kindBank {
 		typ = "withdraw"
 	}
-	page, err := t.api.Transfers(c, token(c), copperx.TransferQuery{Page: 1, Limit: 10, Types: []string{typ}})
-	if err != nil {
-		return nil, fmt.Errorf("list transfers: %w", err)
-	}
 	since := started.Add(-t.cfg.ReconcileSkew)
-	for i := range page.Data {
-		tr := &page.Data[i]
-		if tr.CreatedAt.Before(since) || !tr.Amount.Equal(mv.Amount) {
+	var lastErr error
+	listed := false
+	for attempt := range t.cfg.ReconcileAttempts {
+		if attempt > 0 {
+			if err := sleep(c, t.cfg.ReconcileInterval); err != nil {
+				return nil, err
+			}
+		}
+		page, err := t.api.Transfers(c, token(c), copperx.TransferQuery{Page: 1, Limit: 10, Types: []string{typ}})
+		if err != nil {
+			lastErr = fmt.Errorf("list transfers: %w", err)
+			c.Log.Warn("reconcile listing failed", "attempt", attempt+1, "err", err)
+			continue
+		}
+		listed = true
+		if tr := matchTransfer(page.Data, mv, since); tr != nil {
+			return tr, nil
+		}
+	}
+	if !listed {
+		return nil, lastErr
+	}
+	return nil, nil
+}
+
+// sleep waits d, or less if ctx ends first (then it returns ctx's error).
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
+}
+
+// matchTransfer finds the movement among transfers: created since since,
+// for the movement's amount — the transfer's amount or its subtotal, as the
+// API's amount may include the fee — and to its recipient.
+func matchTransfer(list []copperx.Transfer, mv movement, since time.Time) *copperx.Transfer {
+	for i := range list {
+		tr := &list[i]
+		if tr.CreatedAt.Before(since) || !tr.Amount.Equal(mv.Amount) && !tr.AmountSubtotal.Equal(mv.Amount) {
 			continue
 		}
 		d := tr.DestinationAccount
@@ -295,23 +380,23 @@ func (t *Transfer) reconcile(c *kernel.Ctx, mv movement, started time.Time) (*co
 		switch mv.Kind {
 		case kindEmail:
 			if strings.EqualFold(d.PayeeEmail, mv.To) {
-				return tr, nil
+				return tr
 			}
 		case kindPayee:
 			if d.PayeeID == mv.PayeeID || strings.EqualFold(d.PayeeEmail, mv.To) && mv.To != "" {
-				return tr, nil
+				return tr
 			}
 		case kindWallet:
 			if strings.EqualFold(d.WalletAddress, mv.To) {
-				return tr, nil
+				return tr
 			}
 		case kindBank:
 			if tr.DestinationAccountID == mv.AccountID || d.ID == mv.AccountID || d.AccountID == mv.AccountID {
-				return tr, nil
+				return tr
 			}
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // refused tells the user why the API refused the movement (nothing moved).

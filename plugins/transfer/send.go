@@ -229,6 +229,7 @@ func (t *Transfer) parseAmount(c *kernel.Ctx) (decimal.Decimal, error) {
 		return d, kernel.Fail("transfer.amount."+ae.Reason, map[string]any{
 			"decimals": min(t.cfg.Decimals, apiDecimals), "max": formatAmount(t.cfg.maxAmount, c.Lang), "currency": t.cfg.Currency,
 			"example": formatAmount(decimal.RequireFromString("1250.5"), c.Lang),
+			"small":   formatAmount(decimal.RequireFromString("0.5"), c.Lang),
 		})
 	}
 	return d, err
@@ -329,7 +330,9 @@ func (t *Transfer) sendSummary(c *kernel.Ctx, mv movement) error {
 	}
 	lines = append(lines, c.T("transfer.summary.purpose", map[string]any{"purpose": c.T("transfer.purpose."+mv.Purpose, nil)}))
 	if bal, err := decimal.NewFromString(c.FlowData("bal")); err == nil {
-		lines = append(lines, c.T("transfer.summary.balance_after", map[string]any{"balance": formatAmount(bal.Sub(mv.Amount), c.Lang), "currency": cur}))
+		// The fee is only known from the submit's answer: say so rather than
+		// show a balance the send will not leave.
+		lines = append(lines, c.T("transfer.summary.balance_after_send", map[string]any{"balance": formatAmount(bal.Sub(mv.Amount), c.Lang), "currency": cur}))
 	}
 	lines = append(lines, "", c.T("transfer.summary.fee_note", nil), c.T("transfer.summary.confirm_hint", map[string]any{"minutes": int(t.cfg.ConfirmTTL.Minutes())}))
 	kb := confirmKeyboard(c, id)

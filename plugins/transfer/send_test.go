@@ -1,11 +1,14 @@
 package transfer
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
+	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 )
 
 // toAmount walks /send to an email up to the purpose question.
@@ -21,7 +24,8 @@ func TestSendEmailHappyPath(t *testing.T) {
 	e.toAmount(t, "bob@example.com")
 	e.u.Send("10.5").Expect(t, "What is this payment for?")
 	r := e.u.Tap("Gift")
-	r.Expect(t, "Please check your transfer", "To: <b>bob@example.com</b>", "Amount: <b>10.50 USDC</b>", "Purpose: Gift", "Balance after: 1,240.00 USDC")
+	r.Expect(t, "Please check your transfer", "To: <b>bob@example.com</b>", "Amount: <b>10.50 USDC</b>", "Purpose: Gift",
+		"Balance after: ~1,240.00 USDC before fees", "Any fee CopperX charges is shown with the result.")
 	if r.Kinds()[0] != "edit" {
 		t.Errorf("summary should replace the purpose question in place, got %v", r.Kinds())
 	}
@@ -125,6 +129,8 @@ func TestSendBadInput(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"abc", "couldn't read that amount"},
 		{"1e3", "no exponents"},
+		{"0,500", "can't tell whether that means thousands or a fraction"},
+		{"0,050", "like <code>0.50</code> for less than one USDC"},
 		{"-5", "must be positive"},
 		{"0", "more than zero"},
 		{"1.1234567", "at most 6 decimal places"},
@@ -218,61 +224,241 @@ func TestStaleConfirm(t *testing.T) {
 	})
 }
 
+// confirmFaulty walks /send of 9 USDC to bob up to the summary, injects
+// fault on the submit and taps Confirm.
+func (e *env) confirmFaulty(t *testing.T, fault copperxtest.Fault) kerneltest.Replies {
+	t.Helper()
+	e.toAmount(t, "bob@example.com")
+	e.u.Send("9")
+	e.u.Tap("Gift")
+	e.emu.Fail("POST", "/api/transfers/send", fault)
+	return e.u.Tap("Confirm")
+}
+
+// listings counts the transfer listings (reconciliation) at the emulator.
+func (e *env) listings() int { return len(e.emu.CallsTo("GET", "/api/transfers")) }
+
 func TestSubmitLostAnswer(t *testing.T) {
 	t.Run("created", func(t *testing.T) {
 		e := newEnv(t, envOpt{})
-		e.toAmount(t, "bob@example.com")
-		e.u.Send("9")
-		e.u.Tap("Gift")
-		e.emu.Fail("POST", "/api/transfers/send", copperxtest.Fault{LoseResponse: true, Times: 1})
-		r := e.u.Tap("Confirm").Expect(t, "Sent 9.00 USDC")
+		r := e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC")
 		if n := e.posts("/api/transfers/send"); n != 1 {
 			t.Fatalf("%d POSTs", n)
 		}
 		if id := e.emu.Transfers(userEmail)[0].ID; !r.Contains(id) {
 			t.Fatalf("reply %q lacks %s", r.Text(), id)
 		}
-	})
-	t.Run("not created", func(t *testing.T) {
-		e := newEnv(t, envOpt{})
-		e.toAmount(t, "bob@example.com")
-		e.u.Send("9")
-		e.u.Tap("Gift")
-		e.emu.Fail("POST", "/api/transfers/send", copperxtest.Fault{DropConnection: true, Times: 1})
-		e.u.Tap("Confirm").Expect(t, "it was not sent")
-		if e.balance() != "1250.5" {
-			t.Fatalf("balance %s", e.balance())
+		if n := e.listings(); n != 1 {
+			t.Fatalf("%d listings; found on the first, it should stop there", n)
 		}
 	})
-	for name, fault := range map[string]copperxtest.Fault{
-		"malformed answer": {Malformed: true, Times: 1},
-		"server error":     {Status: 500, Times: 1},
-	} {
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, envOpt{})
-			e.toAmount(t, "bob@example.com")
-			e.u.Send("9")
-			e.u.Tap("Gift")
-			e.emu.Fail("POST", "/api/transfers/send", fault)
-			e.u.Tap("Confirm").Expect(t, "it was not sent")
-			if n := e.posts("/api/transfers/send"); n != 1 {
-				t.Fatalf("%d POSTs", n)
-			}
-			if n := len(e.emu.CallsTo("GET", "/api/transfers")); n != 1 {
-				t.Fatalf("reconciled with %d listings", n)
-			}
-		})
-	}
-	t.Run("unknown", func(t *testing.T) {
+	t.Run("created, listed late", func(t *testing.T) {
+		// The first listing does not show the transfer yet: one look would
+		// have told the user it was not sent.
 		e := newEnv(t, envOpt{})
-		e.toAmount(t, "bob@example.com")
-		e.u.Send("9")
-		e.u.Tap("Gift")
-		e.emu.Fail("POST", "/api/transfers/send", copperxtest.Fault{LoseResponse: true, Times: 1})
-		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 503})
-		e.u.Tap("Confirm").Expect(t, "look at /history before trying again")
+		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1,
+			Body: `{"data":[],"page":1,"limit":10,"count":0,"hasMore":false}`})
+		r := e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC")
+		if id := e.emu.Transfers(userEmail)[0].ID; !r.Contains(id) {
+			t.Fatalf("reply %q lacks %s", r.Text(), id)
+		}
+		if n := e.listings(); n != 2 {
+			t.Fatalf("%d listings, want 2", n)
+		}
 		if n := e.posts("/api/transfers/send"); n != 1 {
 			t.Fatalf("%d POSTs", n)
 		}
 	})
+	t.Run("created, amount includes the fee", func(t *testing.T) {
+		// The API's amount is 9.10 (fee included), its subtotal the 9 sent.
+		e := newEnv(t, envOpt{})
+		at := e.h.Clock.Now().UTC().Format(time.RFC3339)
+		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1, Body: `{"data":[{"id":"tr-fee-included",` +
+			`"createdAt":"` + at + `","updatedAt":"` + at + `","status":"success","type":"send","currency":"USDC",` +
+			`"amount":"910000000","amountSubtotal":"900000000","totalFee":"10000000",` +
+			`"destinationAccount":{"id":"acc-1","type":"web3_wallet","payeeEmail":"bob@example.com"}}],` +
+			`"page":1,"limit":10,"count":1,"hasMore":false}`})
+		e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC", "tr-fee-included")
+		if n := e.posts("/api/transfers/send"); n != 1 {
+			t.Fatalf("%d POSTs", n)
+		}
+	})
+	for name, fault := range map[string]copperxtest.Fault{
+		"no answer":        {DropConnection: true, Times: 1},
+		"malformed answer": {Malformed: true, Times: 1},
+	} {
+		// Nothing in the history, but no answer (or none readable) either:
+		// the transfer may still appear. Never "not sent".
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, envOpt{})
+			r := e.confirmFaulty(t, fault).Expect(t, "can't tell yet whether the transfer was made", "look at /history before trying again")
+			if r.Contains("not sent") {
+				t.Fatalf("told %q", r.Text())
+			}
+			if n := e.posts("/api/transfers/send"); n != 1 {
+				t.Fatalf("%d POSTs", n)
+			}
+			if n := e.listings(); n != 3 {
+				t.Fatalf("reconciled with %d listings, want reconcile_attempts (3)", n)
+			}
+			if e.balance() != "1250.5" {
+				t.Fatalf("balance %s", e.balance())
+			}
+		})
+	}
+	t.Run("server error", func(t *testing.T) {
+		e := newEnv(t, envOpt{})
+		e.confirmFaulty(t, copperxtest.Fault{Status: 500, Times: 1}).Expect(t, "most likely not sent", "check /history before trying again")
+		if n := e.posts("/api/transfers/send"); n != 1 {
+			t.Fatalf("%d POSTs", n)
+		}
+		if n := e.listings(); n != 3 {
+			t.Fatalf("reconciled with %d listings, want reconcile_attempts (3)", n)
+		}
+	})
+	t.Run("attempts from config", func(t *testing.T) {
+		e := newEnv(t, envOpt{env: []string{"COPPERX_BOT_PLUGINS__TRANSFER__RECONCILE_ATTEMPTS=5"}})
+		e.confirmFaulty(t, copperxtest.Fault{Status: 502, Times: 1}).Expect(t, "most likely not sent")
+		if n := e.listings(); n != 5 {
+			t.Fatalf("%d listings, want 5", n)
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		e := newEnv(t, envOpt{})
+		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 503})
+		e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "look at /history before trying again")
+		if n := e.posts("/api/transfers/send"); n != 1 {
+			t.Fatalf("%d POSTs", n)
+		}
+	})
+	t.Run("unknown after a 5xx", func(t *testing.T) {
+		// The history could not be read at all: a 5xx proves nothing either.
+		e := newEnv(t, envOpt{})
+		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 503})
+		e.confirmFaulty(t, copperxtest.Fault{Status: 500, Times: 1}).Expect(t, "look at /history before trying again")
+	})
+}
+
+// setDefaultNetwork makes the user's wallet on network the default, as the
+// wallet plugin or the web app would.
+func (e *env) setDefaultNetwork(t *testing.T, network string) {
+	t.Helper()
+	tok := copperx.NewToken(e.tok)
+	ws, err := e.api.Wallets(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range ws {
+		if w.Network == network {
+			if _, err := e.api.SetDefaultWallet(context.Background(), tok, w.ID); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no wallet on %s", network)
+}
+
+// TestSendWalletDefaultChanged changes the default wallet between the
+// summary and Confirm: the Polygon address must not be paid from Starknet.
+func TestSendWalletDefaultChanged(t *testing.T) {
+	e := newEnv(t, envOpt{})
+	e.u.Send("/send")
+	e.u.Tap("Wallet address").Expect(t, "on <b>Polygon</b>")
+	e.u.Send("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
+	e.u.Send("5")
+	e.u.Tap("Gift").Expect(t, "Network: Polygon")
+	msgID, data := e.confirmData(t)
+	e.setDefaultNetwork(t, copperxtest.NetworkStarknet)
+	e.u.Tap("Confirm").Expect(t, "Your default wallet changed to Starknet since the summary; the address was checked for Polygon",
+		"Nothing was sent", "Start again with /send")
+	if n := e.posts("/api/transfers/wallet-withdraw"); n != 0 {
+		t.Fatalf("%d wallet-withdraw POSTs after the default wallet changed", n)
+	}
+	// The confirmation id was not consumed, no outcome was recorded, and the
+	// summary lost its buttons; the flow is over.
+	id := strings.TrimPrefix(data, "transfer:confirm:")
+	for _, key := range []string{confirmKey(id), resultKey(id)} {
+		if v, _, err := e.h.Store.Get(context.Background(), key, 0); err != nil || v != nil {
+			t.Fatalf("%s = %q, %v; want absent", key, v, err)
+		}
+	}
+	if m := e.h.API.Message(42, msgID); len(m.AllButtons()) != 0 {
+		t.Fatal("summary still has buttons")
+	}
+	e.u.Handle(e.u.CallbackUpdate(msgID, data)).Expect(t, "This button has expired")
+	if n := e.posts("/api/transfers/wallet-withdraw"); n != 0 {
+		t.Fatalf("%d wallet-withdraw POSTs", n)
+	}
+	// Back on Polygon, a fresh /send goes through.
+	e.setDefaultNetwork(t, copperxtest.NetworkPolygon)
+	e.u.Send("/send")
+	e.u.Tap("Wallet address")
+	e.u.Send("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
+	e.u.Send("5")
+	e.u.Tap("Gift")
+	e.u.Tap("Confirm").Expect(t, "Sent 5.00 USDC")
+	if n := e.posts("/api/transfers/wallet-withdraw"); n != 1 {
+		t.Fatalf("%d wallet-withdraw POSTs", n)
+	}
+}
+
+// TestCancelAtEveryStepWallet cancels /send to a wallet address at each step.
+func TestCancelAtEveryStepWallet(t *testing.T) {
+	const addr = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+	steps := []func(e *env){
+		func(e *env) { e.u.Tap("Wallet address") },
+		func(e *env) { e.u.Tap("Wallet address"); e.u.Send(addr) },
+		func(e *env) { e.u.Tap("Wallet address"); e.u.Send(addr); e.u.Send("3") },
+		func(e *env) { e.u.Tap("Wallet address"); e.u.Send(addr); e.u.Send("3"); e.u.Tap("Gift") },
+	}
+	for i, step := range steps {
+		e := newEnv(t, envOpt{})
+		e.u.Send("/send")
+		step(e)
+		e.u.Tap("Cancel").Expect(t, "Cancelled. Nothing was sent.")
+		if n := e.posts("/api/transfers/wallet-withdraw"); n != 0 {
+			t.Fatalf("step %d: %d wallet-withdraw POSTs after cancel", i, n)
+		}
+		e.u.Send(addr).Expect(t, "I didn't understand")
+		e.u.Send("3").Expect(t, "I didn't understand")
+		if e.balance() != "1250.5" {
+			t.Fatalf("step %d: balance %s", i, e.balance())
+		}
+	}
+}
+
+// TestCancelAtEveryStepPayee cancels /send to a saved payee at each step.
+func TestCancelAtEveryStepPayee(t *testing.T) {
+	steps := []func(e *env){
+		func(e *env) { e.u.Tap("Saved payee").Expect(t, "Choose a payee") },
+		func(e *env) { e.u.Tap("Saved payee"); e.u.Tap("carol").Expect(t, "How much USDC?") },
+		func(e *env) {
+			e.u.Tap("Saved payee")
+			e.u.Tap("carol")
+			e.u.Send("3").Expect(t, "What is this payment for?")
+		},
+		func(e *env) {
+			e.u.Tap("Saved payee")
+			e.u.Tap("carol")
+			e.u.Send("3")
+			e.u.Tap("Gift").Expect(t, "To: <b>carol (carol@example.com)</b>")
+		},
+	}
+	for i, step := range steps {
+		e := newEnv(t, envOpt{})
+		if _, err := e.api.CreatePayee(context.Background(), copperx.NewToken(e.tok), copperx.CreatePayeeRequest{NickName: "carol", Email: "carol@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		e.u.Send("/send")
+		step(e)
+		e.u.Tap("Cancel").Expect(t, "Cancelled. Nothing was sent.")
+		if n := e.posts("/api/transfers/send"); n != 0 {
+			t.Fatalf("step %d: %d sends after cancel", i, n)
+		}
+		e.u.Send("3").Expect(t, "I didn't understand")
+		if e.balance() != "1250.5" {
+			t.Fatalf("step %d: balance %s", i, e.balance())
+		}
+	}
 }
