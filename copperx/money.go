@@ -99,9 +99,14 @@ func (u *Units) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON implements json.Marshaler, emitting the API's integer string.
-// A negative amount (never sent by the client) is encoded as well.
+// An amount finer than the API's units is an error, never truncated; a
+// negative amount (never sent by the client) is encoded as well.
 func (u Units) MarshalJSON() ([]byte, error) {
-	return json.Marshal(u.Shift(unitsExp).Truncate(0).String())
+	scaled := u.Shift(unitsExp)
+	if !scaled.Equal(scaled.Truncate(0)) {
+		return nil, fmt.Errorf("copperx: %s has more than 8 decimals: %w", u.String(), ErrPrecision)
+	}
+	return json.Marshal(scaled.String())
 }
 
 // parseDecimal reads a human-readable decimal from a JSON string or number.

@@ -188,6 +188,12 @@ func FuzzUnitsJSON(f *testing.F) {
 			return
 		}
 		b, err := json.Marshal(u)
+		if errors.Is(err, ErrPrecision) {
+			if u.Equal(u.Truncate(unitsExp)) {
+				t.Fatalf("refused representable %s", u)
+			}
+			return // finer than the API's units: refused, never truncated
+		}
 		if err != nil {
 			t.Fatalf("marshal %s: %v", u, err)
 		}
@@ -195,8 +201,18 @@ func FuzzUnitsJSON(f *testing.F) {
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatalf("re-decode %s: %v", b, err)
 		}
-		if !back.Equal(u.Truncate(unitsExp)) {
+		if !back.Equal(u.Decimal) {
 			t.Fatalf("%s -> %s -> %s", s, b, back)
 		}
 	})
+}
+
+func TestUnitsMarshalRefusesExcessPrecision(t *testing.T) {
+	if _, err := json.Marshal(UnitsOf(decimal.RequireFromString("1.000000001"))); !errors.Is(err, ErrPrecision) {
+		t.Fatalf("err = %v, want ErrPrecision", err)
+	}
+	b, err := json.Marshal(UnitsOf(decimal.RequireFromString("12.34567891")))
+	if err != nil || string(b) != `"1234567891"` {
+		t.Fatalf("got %s, %v", b, err)
+	}
 }
