@@ -101,7 +101,14 @@ func (k *Kernel) setLanguage(c *Ctx) error {
 	}
 	c.sess.Lang = c.args[0]
 	c.Lang = c.args[0]
-	_, err := c.Show(c.T("kernel.language.set", nil), nil)
+	text := c.T("kernel.language.set", nil)
+	if c.sess.Flow != nil {
+		// Amounts typed next would be read with the new language's
+		// separators under the old prompt: start the flow afresh instead.
+		c.endFlowQuietly()
+		text += "\n" + c.T("kernel.language.flow_ended", nil)
+	}
+	_, err := c.Show(text, nil)
 	return err
 }
 

@@ -40,6 +40,7 @@ type Ctx struct {
 	args     []string
 	text     string
 	sess     *session
+	parked   *FlowState // the user's flow in another chat, out of reach of this update
 	sessKey  string
 	answered bool
 }
@@ -119,12 +120,31 @@ func (c *Ctx) notePrompt(id int64, kb *Keyboard) {
 	}
 }
 
+// parkForeignFlow hides a flow that runs in another of the user's chats
+// from this update; unparkFlow puts it back before the session is saved.
+func (c *Ctx) parkForeignFlow() {
+	if f := c.sess.Flow; f != nil && f.Chat != 0 && f.Chat != c.ChatID {
+		c.parked, c.sess.Flow = f, nil
+	}
+}
+
+func (c *Ctx) unparkFlow() {
+	if c.parked != nil && c.sess.Flow == nil {
+		c.sess.Flow = c.parked
+	}
+	c.parked = nil
+}
+
 // endFlowQuietly ends the flow and removes its prompt's buttons.
 func (c *Ctx) endFlowQuietly() {
 	f := c.sess.Flow
 	c.sess.Flow = nil
 	if f != nil && f.Prompt != 0 {
-		if err := c.k.removeButtons(c, c.ChatID, f.Prompt); err != nil {
+		chat := f.Chat
+		if chat == 0 {
+			chat = c.ChatID
+		}
+		if err := c.k.removeButtons(c, chat, f.Prompt); err != nil {
 			c.Log.Debug("could not remove the buttons of an ended flow", "err", err)
 		}
 	}
@@ -231,7 +251,10 @@ func (c *Ctx) SetPrincipal(p *Principal) { c.sess.setPrincipal(p) }
 
 // ResetSession wipes the principal, the flow and every durable value; the
 // chosen language stays.
-func (c *Ctx) ResetSession() { c.sess.reset() }
+func (c *Ctx) ResetSession() {
+	c.sess.reset()
+	c.parked = nil
+}
 
 // Flow is the running flow, or nil.
 func (c *Ctx) Flow() *FlowState { return c.sess.Flow }
@@ -257,8 +280,12 @@ func (c *Ctx) StartFlow(name, step string) error {
 	if _, ok := f.Steps[step]; !ok {
 		return fmt.Errorf("start flow %s at %s: %w", full, step, ErrUndeclaredTransition)
 	}
+	if c.parked != nil { // one flow per user: this one replaces the other chat's
+		c.sess.Flow, c.parked = c.parked, nil
+		c.endFlowQuietly()
+	}
 	c.sess.Flow = &FlowState{Name: full, Step: step, Version: f.Version, Data: map[string]string{},
-		Expires: c.k.now().Add(c.k.cfg.Flows.Timeout)}
+		Expires: c.k.now().Add(c.k.cfg.Flows.Timeout), Chat: c.ChatID}
 	return nil
 }
 

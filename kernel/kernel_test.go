@@ -642,3 +642,37 @@ func TestReplyAfterHandlerDeadline(t *testing.T) {
 		t.Fatalf("no reply after the handler's deadline: %q", r.Text())
 	}
 }
+
+// TestFlowStaysInItsChat: a flow started in private never takes input from
+// the same user's group chat, and the group's chatter does not end it.
+func TestFlowStaysInItsChat(t *testing.T) {
+	h, d := newDemo(t, "")
+	private, group := h.Private(70), h.Group(-700, 70)
+	private.Send("/order").Expect(t, "What is your name?")
+	for _, text := range []string{"Mallory", "/greet there", "hello everyone", "/otherbot_cmd"} {
+		r := group.Send(text)
+		if r.Contains("How many?") || r.Contains("What is your name") || r.Contains("I didn't understand") || r.Contains("I don't know") {
+			t.Fatalf("group %q got %q", text, r.Text())
+		}
+	}
+	private.Send("Bob").Expect(t, "How many?")
+	summary := private.Send("2").Expect(t, "Bob wants 2")[0].Message
+	group.Handle(group.CallbackUpdate(summary.ID, "demo:confirm:n2")).Expect(t, "This button has expired")
+	if d.confirmed.Load() != 0 {
+		t.Fatal("confirmed from the group")
+	}
+	private.Tap("Confirm").Expect(t, "Done.")
+}
+
+func TestLanguageSwitchEndsFlow(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(71)
+	u.Send("/language")
+	u.Send("/order")
+	// An old language button, tapped mid-flow.
+	m, b := u.FindButton("Español")
+	r := u.Handle(u.CallbackUpdate(m.ID, b.Data)).Expect(t, "Idioma cambiado", "no se envió nada")
+	if u.Send("Bob").Contains("How many") || storedSession(t, h, 71)["flow"] != nil {
+		t.Fatalf("flow survived the language switch: %q", r.Text())
+	}
+}

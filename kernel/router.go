@@ -111,6 +111,7 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 		c.Log.Warn("session does not decode; starting afresh", "err", err)
 		c.sess = &session{}
 	}
+	c.parkForeignFlow()
 	if c.sess.seen(u.UpdateId) {
 		c.Log.Info("duplicate update ignored", "update_id", u.UpdateId)
 		return outcomeDuplicate
@@ -133,6 +134,7 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 		c.Answer("", false)
 	}
 
+	c.unparkFlow()
 	c.sess.markSeen(u.UpdateId, k.cfg.Updates.DedupeWindow)
 	out, err := c.sess.encode(k.sealer, []byte(c.sessKey))
 	if err != nil {
@@ -193,6 +195,9 @@ func (k *Kernel) route(c *Ctx) (err error) {
 		c.text = strings.TrimSpace(rest)
 		cmd := k.byName[strings.ToLower(name)]
 		if cmd == nil {
+			if !c.IsPrivate() && !addressed {
+				return nil // in a group, likely another bot's command
+			}
 			_, err := c.Say("kernel.unknown_command", map[string]any{"command": "/" + name}, nil)
 			return err
 		}
@@ -219,8 +224,8 @@ func (k *Kernel) route(c *Ctx) (err error) {
 		}
 		return step.Text(c)
 	}
-	if text == "" {
-		return nil // stickers, photos and the like outside a flow
+	if text == "" || !c.IsPrivate() {
+		return nil // stickers and the like, and a group's own conversation
 	}
 	_, err = c.Say("kernel.fallback", nil, nil)
 	return err

@@ -33,6 +33,9 @@ type FlowState struct {
 	// kernel ends the flow (cancel, another command, timeout) its buttons
 	// are removed so no live button outlives the flow.
 	Prompt int64 `json:"prompt,omitempty"`
+	// Chat is where the flow runs; input from the user's other chats (a
+	// group, say) never reaches it, so a private flow cannot leak there.
+	Chat int64 `json:"chat,omitempty"`
 	// Sealed holds the flow's secrets (SetFlowSecret), encrypted; they end
 	// with the flow.
 	Sealed map[string][]byte `json:"sealed,omitempty"`

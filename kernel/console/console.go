@@ -453,7 +453,7 @@ func (c *Console) tap(ctx context.Context, k *kernel.Kernel, m *kerneltest.Messa
 		c.Note("📋 copied: %s", b.Copy)
 	default:
 		u := gotgbot.Update{UpdateId: c.updateID.Add(1), CallbackQuery: &gotgbot.CallbackQuery{
-			Id:   fmt.Sprintf("%d-%d", c.chatID, c.cbID.Add(1)),
+			Id:   fmt.Sprintf("%d_%d", c.chatID, c.cbID.Add(1)),
 			From: *c.user(),
 			Message: &gotgbot.Message{MessageId: m.ID, Date: c.Now().Unix(),
 				Chat: gotgbot.Chat{Id: c.chatID, Type: "private"}},

@@ -430,7 +430,7 @@ func (b *BotAPI) apply(c Call) (any, int, string) {
 		return true, 0, ""
 	case "answerCallbackQuery":
 		id := c.Params["callback_query_id"]
-		chat, _, _ := strings.Cut(id, "-")
+		chat, _, _ := strings.Cut(id, "_")
 		cid, _ := strconv.ParseInt(chat, 10, 64)
 		b.record(cid, Event{Kind: "answer", Answer: c.Params["text"], Alert: c.Params["show_alert"] == "true"})
 		return true, 0, ""

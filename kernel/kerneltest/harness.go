@@ -188,7 +188,7 @@ func (c *Chat) MessageUpdate(text string) gotgbot.Update {
 // CallbackUpdate builds a button tap on message msgID with data.
 func (c *Chat) CallbackUpdate(msgID int64, data string) gotgbot.Update {
 	return gotgbot.Update{UpdateId: c.h.NextUpdateID(), CallbackQuery: &gotgbot.CallbackQuery{
-		Id:   fmt.Sprintf("%d-%d", c.ChatID, c.h.nextCB.Add(1)),
+		Id:   fmt.Sprintf("%d_%d", c.ChatID, c.h.nextCB.Add(1)),
 		From: gotgbot.User{Id: c.UserID, FirstName: c.FirstName, LanguageCode: c.LanguageCode},
 		Message: &gotgbot.Message{MessageId: msgID, Date: c.h.Clock.Now().Unix(),
 			Chat: gotgbot.Chat{Id: c.ChatID, Type: c.Type}},
