@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -457,10 +458,44 @@ type Notifier struct{ k *Kernel }
 
 // Send sends the localized key to a chat in lang ("" = default language).
 func (n *Notifier) Send(ctx context.Context, chatID int64, lang, key string, data map[string]any) error {
-	if lang == "" {
-		lang = n.k.catalog.Default()
-	}
-	c := &Ctx{Context: ctx, k: n.k, ChatID: chatID, Lang: lang, Log: n.k.log.With("chat", chatID)}
+	lang = n.k.catalog.Match(lang) // "" and unknown codes give the default
+	c := &Ctx{Context: ctx, k: n.k, ChatID: chatID, Lang: lang, Log: n.k.log.With("chat", chatID), sess: &session{}}
 	_, err := n.k.send(c, chatID, n.k.catalog.T(lang, key, data), nil)
 	return err
+}
+
+// Sessions reads users' sessions outside of an update, for background
+// services (such as a deposit subscriber) that act for a logged-in user.
+type Sessions struct{ k *Kernel }
+
+// Principal returns the user's logged-in identity with its token opened,
+// or nil when the user is not logged in (or the token has expired).
+func (s *Sessions) Principal(ctx context.Context, userID int64) (*Principal, error) {
+	key := "sess:" + strconv.FormatInt(userID, 10)
+	raw, _, err := s.k.store.Get(ctx, key, 0)
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	sess, err := decodeSession(raw)
+	if err != nil {
+		return nil, err
+	}
+	p, err := sess.principal(s.k.sealer, []byte(key))
+	if err != nil || p == nil || !s.k.now().Before(p.ExpiresAt) {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Lang is the user's chosen language ("" when they never chose one).
+func (s *Sessions) Lang(ctx context.Context, userID int64) (string, error) {
+	raw, _, err := s.k.store.Get(ctx, "sess:"+strconv.FormatInt(userID, 10), 0)
+	if err != nil {
+		return "", fmt.Errorf("load session: %w", err)
+	}
+	sess, err := decodeSession(raw)
+	if err != nil {
+		return "", err
+	}
+	return sess.Lang, nil
 }

@@ -425,12 +425,35 @@ func TestSessionTokenEncryptedAtRest(t *testing.T) {
 	if strings.Contains(h.Logs.String(), "jwt-very-secret") {
 		t.Fatal("token in logs")
 	}
+	// A background service reads the principal and writes to the user.
+	p, err := d.sessions.Principal(context.Background(), 27)
+	if err != nil || p == nil || p.Token.Reveal() != "jwt-very-secret" || p.UserID != "u1" {
+		t.Fatalf("Sessions.Principal = %+v, %v", p, err)
+	}
+	if p, err := d.sessions.Principal(context.Background(), 999); p != nil || err != nil {
+		t.Fatalf("unknown user: %+v, %v", p, err)
+	}
+	if err := d.notifier.Send(context.Background(), 27, "es-ES", "kernel.cancel.nothing", nil); err != nil {
+		t.Fatal(err)
+	}
+	if m := h.API.Messages(27); m[len(m)-1].Text != "No hay nada que cancelar." {
+		t.Fatalf("notifier sent %q", m[len(m)-1].Text)
+	}
+	h.Clock.Advance(2 * time.Hour) // the token expired
+	if p, _ := d.sessions.Principal(context.Background(), 27); p != nil {
+		t.Fatal("an expired principal was returned")
+	}
 }
 
-type tokenPlugin struct{ got string }
+type tokenPlugin struct {
+	got      string
+	sessions *kernel.Sessions
+	notifier *kernel.Notifier
+}
 
 func (p *tokenPlugin) Name() string { return "tok" }
 func (p *tokenPlugin) Setup(r *kernel.Registrar) error {
+	p.sessions, p.notifier = r.Sessions(), r.Notifier()
 	r.Action("set", func(c *kernel.Ctx) error {
 		c.SetPrincipal(&kernel.Principal{UserID: "u1", Token: secret.New("jwt-very-secret"), ExpiresAt: c.Now().Add(time.Hour)})
 		c.Log.Info("principal set", "principal", c.Principal())

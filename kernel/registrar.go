@@ -204,6 +204,10 @@ func (r *Registrar) Store() store.Store { return r.k.store }
 // Notifier sends messages outside of an update, for background services.
 func (r *Registrar) Notifier() *Notifier { return &Notifier{k: r.k} }
 
+// Sessions reads users' sessions (principal, language) outside of an
+// update, for background services.
+func (r *Registrar) Sessions() *Sessions { return &Sessions{k: r.k} }
+
 // HasLocaleKey reports whether the default locale has key, so plugins can
 // validate keys named in their config.
 func (r *Registrar) HasLocaleKey(key string) bool { return r.k.catalog.Has(key) }
