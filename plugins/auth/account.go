@@ -1,7 +1,10 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
@@ -59,7 +62,7 @@ func (a *Auth) kycKeyboard(c *kernel.Ctx, status string) *kernel.Keyboard {
 func (a *Auth) kyc(c *kernel.Ctx) error {
 	p := a.live(c)
 	if p == nil {
-		return kernel.Fail("auth.guard.login_required", nil)
+		return kernel.Fail("auth.guard.login_first", nil)
 	}
 	status, err := a.refreshKYC(c, p)
 	if err != nil {
@@ -73,7 +76,7 @@ func (a *Auth) kyc(c *kernel.Ctx) error {
 func (a *Auth) profile(c *kernel.Ctx) error {
 	p := a.live(c)
 	if p == nil {
-		return kernel.Fail("auth.guard.login_required", nil)
+		return kernel.Fail("auth.guard.login_first", nil)
 	}
 	me, err := a.api.Me(c, token(p))
 	if err != nil {
@@ -139,6 +142,18 @@ var typeKeys = map[string]string{
 	"individual": "auth.profile.type.individual", "business": "auth.profile.type.business",
 }
 
+// accountTag is a short hash of the CopperX user id (the email when the
+// id is unknown) carried by the logout confirmation, so an old confirmation
+// acts only on the account it named.
+func accountTag(p *kernel.Principal) string {
+	id := "id:" + p.UserID
+	if p.UserID == "" {
+		id = "email:" + strings.ToLower(p.Email)
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:6])
+}
+
 // logout asks to confirm the logout.
 func (a *Auth) logout(c *kernel.Ctx) error {
 	p := c.Principal()
@@ -146,25 +161,31 @@ func (a *Auth) logout(c *kernel.Ctx) error {
 		_, err := c.Say("auth.logout.not_logged_in", nil, nil)
 		return err
 	}
+	tag := accountTag(p)
 	kb := kernel.NewKeyboard().Row(
-		c.Button("auth.logout.confirm_button", "logout", "yes"),
-		c.Button("auth.logout.keep_button", "logout", "no"),
+		c.Button("auth.logout.confirm_button", "logout", "yes", tag),
+		c.Button("auth.logout.keep_button", "logout", "no", tag),
 	)
 	_, err := c.Say("auth.logout.confirm", map[string]any{"email": p.Email}, kb)
 	return err
 }
 
 // logoutConfirm logs out at CopperX and wipes everything kept for the
-// user, or keeps the login.
+// user, or keeps the login. A confirmation shown for another account than
+// the one logged in now is stale.
 func (a *Auth) logoutConfirm(c *kernel.Ctx) error {
 	args := c.Args()
-	if len(args) != 1 || (args[0] != "yes" && args[0] != "no") {
+	if len(args) == 0 || (args[0] != "yes" && args[0] != "no") {
 		return kernel.ErrStaleCallback
 	}
 	p := c.Principal()
 	if p == nil {
 		_, err := c.Show(c.T("auth.logout.not_logged_in", nil), nil)
 		return err
+	}
+	if len(args) != 2 || args[1] != accountTag(p) {
+		_ = c.RemoveButtons(c.MessageID())
+		return kernel.ErrStaleCallback
 	}
 	if args[0] == "no" {
 		_, err := c.Show(c.T("auth.logout.kept", map[string]any{"email": p.Email}), nil)

@@ -78,6 +78,12 @@ func (p *probe) Setup(r *kernel.Registrar) error {
 		return err
 	}, kernel.Private(), kernel.Guard("auth", "kyc"))
 	r.Action("remember", func(c *kernel.Ctx) error { return c.Set("probe.note", "kept") }, kernel.Guard("auth"))
+	// A guarded button, like the wallet's Refresh: taps are not remembered
+	// for after a login.
+	r.Callback("refresh", func(c *kernel.Ctx) error {
+		_, err := c.Send("Probe refreshed.", nil)
+		return err
+	}, kernel.Private(), kernel.Guard("auth"))
 	for _, ev := range []string{auth.EventLogin, auth.EventLogout} {
 		r.On(ev, func(c *kernel.Ctx, payload any) error {
 			p.mu.Lock()
@@ -461,6 +467,7 @@ func TestLogoutWipesStore(t *testing.T) {
 	}
 	u.Tap("Stay logged in").Expect(t, "still logged in as ada@example.com")
 	u.Send("/logout")
+	_, yes := u.FindButton("🚪 Log out")
 	r = u.Tap("🚪 Log out").Expect(t, "You're logged out.")
 	if r[0].Kind != "edit" {
 		t.Fatalf("kinds = %v", r.Kinds())
@@ -489,7 +496,7 @@ func TestLogoutWipesStore(t *testing.T) {
 	f.probe.mu.Unlock()
 	u.Send("/balance").Expect(t, "Please log in first")
 	// A second tap on the old confirmation changes nothing.
-	u.Handle(u.CallbackUpdate(r[0].Message.ID, "auth:logout:yes")).Expect(t, "You're not logged in.")
+	u.Handle(u.CallbackUpdate(r[0].Message.ID, yes.Data)).Expect(t, "You're not logged in.")
 }
 
 func TestLogoutIgnores401(t *testing.T) {
@@ -717,4 +724,138 @@ func TestSIDSealedAtRest(t *testing.T) {
 	}
 	// The sealed sid still works for the next try.
 	u.Send(f.emu.OTP("ada@example.com")).Expect(t, "Welcome")
+}
+
+// An old "Log out" confirmation logs out only the account it names: once
+// another account is logged in, its buttons are refused as stale.
+func TestOldLogoutButtonAfterSwitch(t *testing.T) {
+	f := newFixture(t, fixtureOpt{})
+	u := f.h.Private(60)
+	u.Send("/login ada@example.com")
+	u.Send(f.emu.OTP("ada@example.com")).Expect(t, "Welcome, <b>Ada Tester</b>")
+	u.Send("/logout").Expect(t, "Log out of CopperX (ada@example.com)?")
+	oldMsg, oldYes := u.FindButton("🚪 Log out")
+	_, oldNo := u.FindButton("Stay logged in")
+	if oldMsg == nil || oldNo.Data == "" {
+		t.Fatal("no logout confirmation buttons")
+	}
+	u.Send("/login")
+	u.Tap("Switch").Expect(t, "What's the email address")
+	u.Send("bob@example.com")
+	u.Send(f.emu.OTP("bob@example.com")).Expect(t, "Welcome, <b>Bob Tester</b>")
+	logouts := len(f.emu.CallsTo("POST", "/api/auth/logout")) // Ada's token, at the switch
+	for _, d := range []string{oldYes.Data, oldNo.Data} {
+		r := u.Handle(u.CallbackUpdate(oldMsg.ID, d)).Expect(t, "This button has expired")
+		if r.Contains("logged out") || r.Contains("still logged in") {
+			t.Fatalf("old button %s acted on Bob: %s", d, r.Text())
+		}
+	}
+	if s, _ := session(t, f.h, 60); s["principal"] == nil || s["principal"].(map[string]any)["email"] != "bob@example.com" {
+		t.Fatalf("Bob was logged out by Ada's old button: %v", s["principal"])
+	}
+	if n := len(f.emu.CallsTo("POST", "/api/auth/logout")); n != logouts {
+		t.Fatalf("old button logged a token out at CopperX (%d calls, want %d)", n, logouts)
+	}
+	if len(f.h.API.Message(60, oldMsg.ID).AllButtons()) != 0 {
+		t.Error("the stale confirmation kept its buttons")
+	}
+	// Bob's own confirmation works.
+	u.Send("/logout").Expect(t, "Log out of CopperX (bob@example.com)?")
+	u.Tap("🚪 Log out").Expect(t, "You're logged out.")
+	if s, _ := session(t, f.h, 60); s["principal"] != nil {
+		t.Fatal("Bob still logged in")
+	}
+	// Old-style data without the account (sent before this release) is stale.
+	f.login(t, u, "ada@example.com")
+	u.Handle(u.CallbackUpdate(oldMsg.ID, "auth:logout:yes")).Expect(t, "This button has expired")
+	if s, _ := session(t, f.h, 60); s["principal"] == nil {
+		t.Fatal("untagged logout button logged Ada out")
+	}
+}
+
+// A guarded button tap is not remembered, so the refusal makes no promise
+// to continue; the login still starts right away in a private chat.
+func TestGuardedTapNotPromised(t *testing.T) {
+	f := newFixture(t, fixtureOpt{})
+	u := f.h.Private(61)
+	r := u.Handle(u.CallbackUpdate(1, "probe:refresh")).Expect(t, "🔐 Please log in first.", "What's the email address")
+	if r.Contains("continue with this") || r.Contains("Probe refreshed") {
+		t.Fatalf("refusal = %s", r.Text())
+	}
+	if s, _ := session(t, f.h, 61); s["values"] != nil {
+		t.Fatalf("a tap was remembered: %v", s["values"])
+	}
+	u.Send("ada@example.com")
+	if r := u.Send(f.emu.OTP("ada@example.com")).Expect(t, "Welcome"); r.Contains("Probe refreshed") {
+		t.Fatal("the tap ran after the login")
+	}
+	// After a logout, an old guarded button says the same.
+	u.Send("/logout")
+	u.Tap("🚪 Log out")
+	r = u.Handle(u.CallbackUpdate(1, "probe:refresh")).Expect(t, "Please log in first.")
+	if r.Contains("continue with this") {
+		t.Fatalf("refusal after logout = %s", r.Text())
+	}
+	// A typed command is remembered, and promised.
+	u.Send("/cancel")
+	u.Send("/balance").Expect(t, "Please log in first — I'll continue with this right after.")
+}
+
+// A typed command with resume_within 0 is never resumed, so never promised.
+func TestGuardNoPromiseWhenResumeOff(t *testing.T) {
+	f := newFixture(t, fixtureOpt{env: []string{"COPPERX_BOT_PLUGINS__AUTH__RESUME_WITHIN=0s"}})
+	u := f.h.Private(62)
+	r := u.Send("/balance").Expect(t, "Please log in first.", "What's the email address")
+	if r.Contains("continue with this") {
+		t.Fatalf("refusal = %s", r.Text())
+	}
+}
+
+// A code typed at the email step (the login restarted) is deleted from the
+// chat and answered with "email first", not "not an email".
+func TestCodeAtEmailStep(t *testing.T) {
+	f := newFixture(t, fixtureOpt{})
+	u := f.h.Private(63)
+	u.Send("/login ada@example.com").Expect(t, "I've sent a login code")
+	code := f.emu.OTP("ada@example.com")
+	u.Send("/balance").Expect(t, "What's the email address") // the login restarts
+	for _, typed := range []string{code, " " + code[:3] + " " + code[3:] + " "} {
+		upd := u.MessageUpdate(typed)
+		r := u.Handle(upd).Expect(t, "That looks like a login code, but I need your email address first — I've deleted your message.")
+		if r.Contains("doesn't look like an email") {
+			t.Fatalf("reply = %s", r.Text())
+		}
+		if !f.h.API.Message(63, upd.Message.MessageId).Deleted {
+			t.Fatalf("the code %q stayed in the chat", typed)
+		}
+	}
+	if s, _ := session(t, f.h, 63); s["flow"].(map[string]any)["step"] != "email" {
+		t.Fatalf("flow left the email step: %v", s["flow"])
+	}
+	if n := len(f.emu.CallsTo("POST", "/api/auth/email-otp/authenticate")); n != 0 {
+		t.Fatalf("the code reached the API %d times", n)
+	}
+	// Not a code: still the email wording, and the message stays.
+	upd := u.MessageUpdate("123")
+	u.Handle(upd).Expect(t, "doesn't look like an email")
+	if f.h.API.Message(63, upd.Message.MessageId).Deleted {
+		t.Fatal("a non-code deleted")
+	}
+	// "/login <code>" is deleted too.
+	u.Send("/cancel")
+	upd = u.MessageUpdate("/login " + code)
+	u.Handle(upd).Expect(t, "I need your email address first")
+	if !f.h.API.Message(63, upd.Message.MessageId).Deleted {
+		t.Fatal("/login <code> stayed in the chat")
+	}
+	u.Send("ada@example.com").Expect(t, "I've sent a login code")
+	u.Send(f.emu.OTP("ada@example.com")).Expect(t, "Welcome", "Probe balance")
+}
+
+// The masked email is the normalized, lower-case one.
+func TestMaskedEmailLowerCase(t *testing.T) {
+	f := newFixture(t, fixtureOpt{})
+	u := f.h.Private(64)
+	u.Send("/login Ada@Example.com").Expect(t, "I've sent a login code to <b>a•••@example.com</b>")
+	u.Tap("Resend code").Expect(t, "New code sent to <b>a•••@example.com</b>")
 }

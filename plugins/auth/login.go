@@ -65,8 +65,15 @@ func (a *Auth) keep(c *kernel.Ctx) error {
 	return err
 }
 
-// onEmail checks the typed email and sends it a code.
+// onEmail checks the typed email and sends it a code. A login code typed
+// here (the login restarted after it was sent) is deleted like at the code
+// step, and the user is told the email comes first.
 func (a *Auth) onEmail(c *kernel.Ctx) error {
+	if _, err := parseOTP(c.Text()); err == nil {
+		_ = c.Delete(c.MessageID()) // best effort: the code must not linger in the chat
+		_, err = c.Say("auth.email.code_first", nil, nil)
+		return err
+	}
 	email, err := parseEmail(c.Text())
 	switch {
 	case errors.Is(err, errEmailLong):

@@ -113,8 +113,10 @@ func parseOTP(s string) (string, error) {
 	return s, nil
 }
 
-// maskEmail shows enough of an address to recognise it: a•••@example.com.
+// maskEmail shows enough of the normalized (lower-case) address to
+// recognise it: a•••@example.com.
 func maskEmail(email string) string {
+	email = strings.ToLower(email)
 	at := strings.LastIndexByte(email, '@')
 	if at <= 0 {
 		return "•••"

@@ -73,9 +73,11 @@ func TestParseOTP(t *testing.T) {
 
 func TestMaskAndShorten(t *testing.T) {
 	for in, want := range map[string]string{
-		"ada@example.com": "a•••@example.com",
-		"é@example.com":   "é•••@example.com",
-		"nope":            "•••",
+		"ada@example.com":   "a•••@example.com",
+		"Ada@Example.COM":   "a•••@example.com",
+		"Édith@example.com": "é•••@example.com",
+		"é@example.com":     "é•••@example.com",
+		"nope":              "•••",
 	} {
 		if got := maskEmail(in); got != want {
 			t.Errorf("maskEmail(%q) = %q, want %q", in, got, want)
@@ -114,7 +116,7 @@ func FuzzParseEmail(f *testing.F) {
 		if again, err := parseEmail(got); err != nil || again != got {
 			t.Fatalf("not idempotent: %q → %q, %v", got, again, err)
 		}
-		if m := maskEmail(got); m != got[:1]+"•••@"+domain {
+		if m := maskEmail(got); m != strings.ToLower(got[:1])+"•••@"+domain {
 			t.Fatalf("mask %q of %q", m, got)
 		}
 	})

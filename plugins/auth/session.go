@@ -35,15 +35,23 @@ func (a *Auth) guardAuth(c *kernel.Ctx) (bool, error) {
 	if a.live(c) != nil {
 		return true, nil
 	}
-	key := "auth.guard.login_required"
-	if c.Principal() != nil {
-		key = "auth.guard.expired"
+	expired := c.Principal() != nil
+	if expired {
 		if err := a.drop(c); err != nil {
 			return false, err
 		}
 	}
-	if err := a.remember(c); err != nil {
+	remembered, err := a.remember(c)
+	if err != nil {
 		return false, err
+	}
+	// Promise to continue only when the blocked action will resume.
+	key := "auth.guard.login_first"
+	switch {
+	case expired:
+		key = "auth.guard.expired"
+	case remembered:
+		key = "auth.guard.login_required"
 	}
 	if !c.IsPrivate() {
 		_, err := c.Say(key, nil, a.loginKeyboard(c))
@@ -95,21 +103,26 @@ func (a *Auth) refreshKYC(c *kernel.Ctx, p *kernel.Principal) (string, error) {
 }
 
 // remember stores the blocked command (typed, or tapped in the /start
-// menu) so a login within resume_within runs it.
-func (a *Auth) remember(c *kernel.Ctx) error {
+// menu) so a login within resume_within runs it, and reports whether it
+// did: other button taps, and anything when resume_within is 0, are not
+// remembered.
+func (a *Auth) remember(c *kernel.Ctx) (bool, error) {
 	action := c.Action()
-	if action == "" || action == "auth.login" || action == "auth.logout" {
-		return nil
+	if action == "" || action == "auth.login" || action == "auth.logout" || a.cfg.ResumeWithin <= 0 {
+		return false, nil
 	}
 	switch {
 	case c.IsCallback():
 		if !strings.HasPrefix(c.Update.CallbackQuery.Data, "kernel:run:") {
-			return nil
+			return false, nil
 		}
 	case c.Update.Message == nil || !strings.HasPrefix(c.Update.Message.Text, "/"):
-		return nil
+		return false, nil
 	}
-	return c.Set(keyPending, pending{Action: action, Args: c.Args(), At: c.Now()})
+	if err := c.Set(keyPending, pending{Action: action, Args: c.Args(), At: c.Now()}); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // drop forgets the principal, ends any open flow (the token is dead) and
@@ -134,7 +147,7 @@ func (a *Auth) onError(c *kernel.Ctx, err error) bool {
 	if err := a.drop(c); err != nil {
 		c.Log.Warn("auth.logout listener failed", "err", err)
 	}
-	if err := a.remember(c); err != nil {
+	if _, err := a.remember(c); err != nil {
 		c.Log.Warn("could not remember the blocked command", "err", err)
 	}
 	if c.IsCallback() {
