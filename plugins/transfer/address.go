@@ -59,6 +59,29 @@ func ValidateAddress(format, addr string) error {
 	return ErrAddressNetwork
 }
 
+// zeroAddress reports the zero address of a format, which burns whatever is
+// sent to it: "0x" and only zeros (EVM, Starknet), or base58 decoding to 32
+// zero bytes (Solana's "111…1"). addr must have passed ValidateAddress.
+func zeroAddress(format, addr string) bool {
+	switch format {
+	case copperx.FormatEVM, copperx.FormatStarknet:
+		hexPart, ok := strings.CutPrefix(addr, "0x")
+		return ok && strings.Trim(hexPart, "0") == ""
+	case copperx.FormatSolana:
+		b, ok := decodeBase58(addr)
+		if !ok {
+			return false
+		}
+		for _, x := range b {
+			if x != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -62,7 +62,7 @@ func ParseAmount(input, lang string, decimals int, currency string, max decimal.
 	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "−") {
 		return decimal.Zero, &AmountError{AmountNegative}
 	}
-	if strings.ContainsAny(s, "eE") {
+	if exponent(s) {
 		return decimal.Zero, &AmountError{AmountExponent}
 	}
 	dec, grp := byte('.'), byte(',')
@@ -124,6 +124,31 @@ func ParseAmount(input, lang string, decimals int, currency string, max decimal.
 		return decimal.Zero, &AmountError{AmountTooLarge}
 	}
 	return d, nil
+}
+
+// exponent reports a number in exponent notation ("1e3", "2.5E-4"): digits
+// and separators, e or E, an optional sign and digits. Other text with an
+// "e" in it (an email, a word) is just not a number.
+func exponent(s string) bool {
+	i := strings.IndexAny(s, "eE")
+	if i <= 0 {
+		return false
+	}
+	mant, exp := s[:i], s[i+1:]
+	if strings.IndexFunc(mant, func(r rune) bool { return r >= '0' && r <= '9' }) < 0 ||
+		strings.IndexFunc(mant, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.' || r == ',' || r == ' ') }) >= 0 {
+		return false
+	}
+	exp = strings.TrimLeft(exp, "+-")
+	if exp == "" {
+		return false
+	}
+	for i := 0; i < len(exp); i++ {
+		if exp[i] < '0' || exp[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ungroup checks the integer part's thousands grouping (grp or a space,

@@ -27,7 +27,9 @@ type Config struct {
 	// ResultTTL is how long a submitted confirmation (and its outcome) is remembered.
 	ResultTTL time.Duration `koanf:"result_ttl"`
 	// ReconcileSkew: after a lost answer, transfers created up to this long
-	// before the submit started still count as the submitted one (clock skew).
+	// before the submit started still count as the submitted one (clock
+	// skew) — only those not listed just before the submit; when that
+	// listing failed, no skew applies.
 	ReconcileSkew time.Duration `koanf:"reconcile_skew"`
 	// ReconcileAttempts: after a lost or failed submit, the newest transfers
 	// are listed up to this many times (1..10) before concluding the

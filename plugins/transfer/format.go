@@ -11,9 +11,15 @@ import (
 // formatAmount prints an amount for lang: at least two decimals, thousands
 // grouped ("1,250.50"; es "1.250,50").
 func formatAmount(d decimal.Decimal, lang string) string {
+	return formatNumber(d, lang, 2)
+}
+
+// formatNumber prints d for lang with at least minFrac decimals and the
+// thousands grouped ("0.92", "1,250.5"; es "0,92", "1.250,5").
+func formatNumber(d decimal.Decimal, lang string, minFrac int) string {
 	s := d.String()
-	if _, frac, _ := strings.Cut(s, "."); len(frac) < 2 {
-		s = d.StringFixed(2)
+	if _, frac, _ := strings.Cut(s, "."); len(frac) < minFrac {
+		s = d.StringFixed(int32(minFrac))
 	}
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")

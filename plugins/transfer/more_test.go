@@ -42,11 +42,15 @@ func TestSpanish(t *testing.T) {
 
 func TestKYCGuard(t *testing.T) {
 	e := newEnv(t, envOpt{kyc: "pending"})
-	for _, cmd := range []string{"/send", "/withdraw", "/history"} {
+	for _, cmd := range []string{"/send", "/withdraw"} {
 		e.u.Send(cmd).Expect(t, "KYC not approved")
 	}
 	if n := len(e.emu.Calls()); n != 0 {
 		t.Fatalf("%d API calls without KYC", n)
+	}
+	// /history only reads: a login is enough.
+	if r := e.u.Send("/history"); r.Contains("KYC not approved") {
+		t.Fatalf("/history behind the kyc guard: %q", r.Text())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -72,7 +73,10 @@ func saveMovement(c *kernel.Ctx, mv movement) {
 
 // outcome of a confirmed movement, kept under transfer:result:<id>.
 type outcome struct {
-	UserID     int64  `json:"user"`
+	UserID int64 `json:"user"`
+	// Account is the CopperX user id (kernel Principal.UserID) the movement
+	// was confirmed as: a later log-in to another account must not act on it.
+	Account    string `json:"acct,omitempty"`
 	State      string `json:"state"` // pending|sent|failed|unknown
 	TransferID string `json:"id,omitempty"`
 	Status     string `json:"status,omitempty"`
@@ -88,6 +92,20 @@ const (
 	stateFailed  = "failed"
 	stateUnknown = "unknown"
 )
+
+// account is the CopperX user id of the current principal ("" when none).
+func account(c *kernel.Ctx) string {
+	if p := c.Principal(); p != nil {
+		return p.UserID
+	}
+	return ""
+}
+
+// sameUser reports whether the outcome belongs to the current Telegram user
+// and the CopperX account they are logged in to now.
+func (o *outcome) sameUser(c *kernel.Ctx) bool {
+	return o.UserID == c.UserID && o.Account != "" && o.Account == account(c)
+}
 
 func confirmKey(id string) string { return "transfer:confirm:" + id }
 func resultKey(id string) string  { return "transfer:result:" + id }
@@ -151,7 +169,7 @@ func (t *Transfer) confirm(c *kernel.Ctx) error {
 	if o, err := t.loadOutcome(c, id); err != nil {
 		return err
 	} else if o != nil {
-		if o.UserID != c.UserID {
+		if !o.sameUser(c) {
 			return kernel.ErrStaleCallback
 		}
 		return t.sayAgain(c, o)
@@ -187,11 +205,14 @@ func (t *Transfer) confirm(c *kernel.Ctx) error {
 			return err
 		}
 		if o == nil {
-			o = &outcome{UserID: c.UserID, State: statePending}
+			o = &outcome{UserID: c.UserID, Account: account(c), State: statePending}
+		}
+		if !o.sameUser(c) {
+			return kernel.ErrStaleCallback
 		}
 		return t.sayAgain(c, o)
 	}
-	o := outcome{UserID: c.UserID, State: statePending, Kind: mv.Kind, To: mv.To, Amount: mv.Amount.String()}
+	o := outcome{UserID: c.UserID, Account: account(c), State: statePending, Kind: mv.Kind, To: mv.To, Amount: mv.Amount.String()}
 	if err := t.saveOutcome(c, id, o); err != nil {
 		return err
 	}
@@ -199,15 +220,21 @@ func (t *Transfer) confirm(c *kernel.Ctx) error {
 	_ = c.RemoveButtons(c.MessageID())
 	c.Answer(c.T("transfer.confirm.sending", nil), false)
 
+	// The newest transfers of the kind before the submit: reconciliation
+	// must never take one of them for the one about to be made.
+	before, berr := t.listIDs(c, mv)
+	if berr != nil {
+		c.Log.Warn("listing before the submit failed; reconciliation will be strict", "err", berr)
+	}
 	started := c.Now()
 	tr, err := t.submit(c, mv)
 	if err != nil && uncertain(err) {
 		c.Log.Warn("submit answer lost or failed; reconciling", "kind", mv.Kind, "err", err)
-		found, rerr := t.reconcile(c, mv, started)
+		found, rerr := t.reconcile(c, mv, started, before)
 		switch {
 		case found != nil:
 			tr, err = found, nil
-		case rerr == nil && serverError(err):
+		case rerr == nil && before != nil && serverError(err):
 			// CopperX answered 5xx and the transfer never showed up: most
 			// likely not made, but a 5xx can come after the work was done.
 			o.State = stateFailed
@@ -216,13 +243,19 @@ func (t *Transfer) confirm(c *kernel.Ctx) error {
 			return serr
 		default:
 			// No answer or an unreadable one (the transfer may still be
-			// on its way), or the listing itself failed: we cannot know.
+			// on its way), the listing itself failed, or there was no
+			// listing from before the submit to tell old from new: we
+			// cannot know.
 			if rerr != nil {
 				c.Log.Error("reconcile failed", "err", rerr)
 			}
 			o.State = stateUnknown
 			_ = t.saveOutcome(c, id, o)
-			_, serr := c.Say("transfer.result.unknown", nil, nil)
+			key := "transfer.result.unknown"
+			if serverError(err) {
+				key = "transfer.result.unknown_error"
+			}
+			_, serr := c.Say(key, nil, nil)
 			return serr
 		}
 	}
@@ -255,7 +288,8 @@ func uncertain(err error) bool {
 	if errors.As(err, &apiErr) {
 		return apiErr.Status >= 500
 	}
-	return true
+	// No token: refused by the client before anything was sent.
+	return !errors.Is(err, copperx.ErrUnauthorized)
 }
 
 // serverError reports a submit that CopperX answered with a 5xx (as opposed
@@ -312,18 +346,46 @@ func (t *Transfer) submit(c *kernel.Ctx, mv movement) (*copperx.Transfer, error)
 	return nil, fmt.Errorf("submit: unknown movement kind %q", mv.Kind)
 }
 
-// reconcile looks for the movement among the newest transfers created since
-// the submit started (minus reconcile_skew), listing them up to
+// transferType is the listing type of a movement's transfers.
+func transferType(mv movement) string {
+	if mv.Kind == kindWallet || mv.Kind == kindBank {
+		return "withdraw"
+	}
+	return "send"
+}
+
+// reconcileLimit is how many of the newest transfers are listed, before the
+// submit and when reconciling.
+const reconcileLimit = 10
+
+// listIDs lists the newest transfers of mv's type (one GET, page 1) and
+// returns their ids: the transfers that existed before the submit.
+func (t *Transfer) listIDs(c *kernel.Ctx, mv movement) (map[string]bool, error) {
+	page, err := t.api.Transfers(c, token(c), copperx.TransferQuery{Page: 1, Limit: reconcileLimit, Types: []string{transferType(mv)}})
+	if err != nil {
+		return nil, fmt.Errorf("list transfers before the submit: %w", err)
+	}
+	ids := make(map[string]bool, len(page.Data))
+	for _, tr := range page.Data {
+		ids[tr.ID] = true
+	}
+	return ids, nil
+}
+
+// reconcile looks for the movement among the newest transfers that were not
+// listed before the submit (before; nil when that listing failed) and were
+// created since the submit started — minus reconcile_skew when before is
+// known, exactly since the start otherwise —, listing them up to
 // reconcile_attempts times, reconcile_interval apart, since a transfer may
 // show up in the listing a moment after it was made. nil, nil means it was
 // not there in any listing; an error means no listing could be read (or ctx
 // ended), so nothing can be concluded.
-func (t *Transfer) reconcile(c *kernel.Ctx, mv movement, started time.Time) (*copperx.Transfer, error) {
-	typ := "send"
-	if mv.Kind == kindWallet || mv.Kind == kindBank {
-		typ = "withdraw"
+func (t *Transfer) reconcile(c *kernel.Ctx, mv movement, started time.Time, before map[string]bool) (*copperx.Transfer, error) {
+	typ := transferType(mv)
+	since := started
+	if before != nil {
+		since = started.Add(-t.cfg.ReconcileSkew)
 	}
-	since := started.Add(-t.cfg.ReconcileSkew)
 	var lastErr error
 	listed := false
 	for attempt := range t.cfg.ReconcileAttempts {
@@ -332,14 +394,14 @@ func (t *Transfer) reconcile(c *kernel.Ctx, mv movement, started time.Time) (*co
 				return nil, err
 			}
 		}
-		page, err := t.api.Transfers(c, token(c), copperx.TransferQuery{Page: 1, Limit: 10, Types: []string{typ}})
+		page, err := t.api.Transfers(c, token(c), copperx.TransferQuery{Page: 1, Limit: reconcileLimit, Types: []string{typ}})
 		if err != nil {
 			lastErr = fmt.Errorf("list transfers: %w", err)
 			c.Log.Warn("reconcile listing failed", "attempt", attempt+1, "err", err)
 			continue
 		}
 		listed = true
-		if tr := matchTransfer(page.Data, mv, since); tr != nil {
+		if tr := matchTransfer(page.Data, mv, since, before); tr != nil {
 			return tr, nil
 		}
 	}
@@ -364,13 +426,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// matchTransfer finds the movement among transfers: created since since,
-// for the movement's amount — the transfer's amount or its subtotal, as the
-// API's amount may include the fee — and to its recipient.
-func matchTransfer(list []copperx.Transfer, mv movement, since time.Time) *copperx.Transfer {
+// matchTransfer finds the movement among transfers: not among before (the
+// ids listed before the submit), created since since, for the movement's
+// amount — the transfer's amount or its subtotal, as the API's amount may
+// include the fee — and to its recipient.
+func matchTransfer(list []copperx.Transfer, mv movement, since time.Time, before map[string]bool) *copperx.Transfer {
 	for i := range list {
 		tr := &list[i]
-		if tr.CreatedAt.Before(since) || !tr.Amount.Equal(mv.Amount) && !tr.AmountSubtotal.Equal(mv.Amount) {
+		if before[tr.ID] || tr.CreatedAt.Before(since) || !tr.Amount.Equal(mv.Amount) && !tr.AmountSubtotal.Equal(mv.Amount) {
 			continue
 		}
 		d := tr.DestinationAccount
@@ -400,14 +463,21 @@ func matchTransfer(list []copperx.Transfer, mv movement, since time.Time) *coppe
 }
 
 // refused tells the user why the API refused the movement (nothing moved).
+//
+// A 401 is returned (wrapped), so the auth plugin's error hook logs the user
+// out and asks them to log in again; a 429 says CopperX is busy; any other
+// 4xx is a refusal.
 func (t *Transfer) refused(c *kernel.Ctx, mv movement, err error) error {
 	var apiErr *copperx.Error
-	if !errors.As(err, &apiErr) || !errors.Is(err, copperx.ErrValidation) {
+	if !errors.As(err, &apiErr) || apiErr.Status == http.StatusUnauthorized || apiErr.Status < 400 || apiErr.Status >= 500 {
 		return fmt.Errorf("submit %s: %w", mv.Kind, err)
 	}
 	msg := strings.ToLower(apiErr.Message)
 	c.Log.Info("transfer refused", "kind", mv.Kind, "status", apiErr.Status)
 	switch {
+	case apiErr.Status == http.StatusTooManyRequests:
+		_, serr := c.Say("transfer.result.busy", nil, nil)
+		return serr
 	case mv.Kind == kindBank && strings.Contains(msg, "quote"):
 		kb := kernel.NewKeyboard().Row(c.Button("transfer.button.new_quote", "requote", "again"))
 		// The quote is spent or expired: start a fresh withdraw flow at the quote.
@@ -497,7 +567,7 @@ func (t *Transfer) savePayee(c *kernel.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if o == nil || o.UserID != c.UserID || o.Kind != kindEmail || o.State != stateSent {
+	if o == nil || !o.sameUser(c) || o.Kind != kindEmail || o.State != stateSent {
 		return kernel.ErrStaleCallback
 	}
 	nick := nickname(o.To)

@@ -75,10 +75,10 @@ func (t *Transfer) Setup(r *kernel.Registrar) error {
 	r.Flow("withdraw", kernel.Flow{Version: 1, Steps: map[string]kernel.Step{
 		"account": {Next: []string{"amount"}},
 		"amount":  {Text: t.withdrawAmount, Next: []string{"quote"}},
-		"quote":   {Next: []string{"quote", "purpose"}},
+		"quote":   {Next: []string{"quote", "purpose", "amount"}},
 		"purpose": {Next: []string{"source"}},
 		"source":  {Next: []string{"confirm"}},
-		"confirm": {Next: []string{"confirm"}},
+		"confirm": {Next: []string{"confirm", "amount"}},
 	}})
 	r.Callback("acct", t.pickAccount, auth...)
 	r.Callback("accept", t.acceptQuote, auth...)
@@ -88,10 +88,11 @@ func (t *Transfer) Setup(r *kernel.Registrar) error {
 	// Both: the exactly-once confirmation.
 	r.Callback("confirm", t.confirm, auth...)
 
-	// /history
-	r.Action("history", t.history, auth...)
-	r.Callback("page", t.historyPage, auth...)
-	r.Callback("detail", t.detail, auth...)
+	// /history only reads: a login is enough (KYC pending still shows it).
+	read := []kernel.ActionOption{kernel.Guard("auth"), kernel.Private()}
+	r.Action("history", t.history, read...)
+	r.Callback("page", t.historyPage, read...)
+	r.Callback("detail", t.detail, read...)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package transfer
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 
@@ -118,7 +117,9 @@ func (t *Transfer) sendRecipient(c *kernel.Ctx) error {
 	in := strings.TrimSpace(c.Text())
 	switch mv.Kind {
 	case kindEmail:
-		email, ok := validEmail(in)
+		// Only ASCII blanks around it are dropped; any other invisible
+		// character makes validEmail refuse the address.
+		email, ok := validEmail(strings.Trim(c.Text(), " \t\r\n"))
 		if !ok {
 			return kernel.Fail("transfer.send.bad_email", nil)
 		}
@@ -134,6 +135,14 @@ func (t *Transfer) sendRecipient(c *kernel.Ctx) error {
 		case err != nil:
 			return kernel.Fail("transfer.address.bad", map[string]any{"network": n.Name, "format": formatHint(c, n.Format)})
 		}
+		if zeroAddress(n.Format, in) {
+			return kernel.Fail("transfer.address.burn", nil)
+		}
+		if own, err := t.ownAddress(c, in); err != nil {
+			return err
+		} else if own {
+			return kernel.Fail("transfer.address.own", nil)
+		}
 		mv.To = in
 	default:
 		return kernel.ErrStaleCallback
@@ -145,17 +154,96 @@ func (t *Transfer) sendRecipient(c *kernel.Ctx) error {
 	return t.askAmount(c)
 }
 
-// validEmail accepts a bare address with a dotted domain.
+// maxEmail and maxLocalPart bound an email address (RFC 5321).
+const (
+	maxEmail     = 254
+	maxLocalPart = 64
+)
+
+// validEmail accepts a bare address the API will take and the user can see in
+// full: printable ASCII only (an invisible, control or look-alike character
+// is refused, never stripped), an RFC 5322 dot-atom local part of at most 64
+// characters, a hostname of two or more labels with an alphabetic (or
+// xn--) top-level label, at most 254 characters in all. It returns the
+// address with its domain lower-cased.
 func validEmail(s string) (string, bool) {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
+	if s == "" || len(s) > maxEmail {
 		return "", false
 	}
-	_, domain, _ := strings.Cut(s, "@")
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || len(s) > 254 {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
 		return "", false
 	}
-	return strings.ToLower(s), true
+	local, domain := s[:at], strings.ToLower(s[at+1:])
+	if len(local) > maxLocalPart || !dotAtom(local) || !hostname(domain) {
+		return "", false
+	}
+	return local + "@" + domain, true
+}
+
+// dotAtom reports an RFC 5322 dot-atom of ASCII atext runs separated by
+// single dots.
+func dotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// hostname reports a lower-case ASCII DNS name of two or more labels (1-63
+// letters, digits or inner hyphens) whose top-level label is alphabetic, or
+// an IDNA "xn--" label.
+func hostname(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 {
+		return false
+	}
+	if strings.HasPrefix(tld, "xn--") {
+		return len(tld) > 4
+	}
+	for i := 0; i < len(tld); i++ {
+		if tld[i] < 'a' || tld[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// ownAddress reports whether addr is one of the user's own wallets
+// (compared case-insensitively with the addresses from GET /api/wallets).
+func (t *Transfer) ownAddress(c *kernel.Ctx, addr string) (bool, error) {
+	ws, err := t.api.Wallets(c, token(c))
+	if err != nil {
+		return false, fmt.Errorf("wallets: %w", err)
+	}
+	for _, w := range ws {
+		if w.WalletAddress != "" && strings.EqualFold(w.WalletAddress, addr) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // sendPayee takes the chosen payee and asks for the amount.
@@ -169,6 +257,18 @@ func (t *Transfer) sendPayee(c *kernel.Ctx) error {
 	}
 	if err != nil {
 		return fmt.Errorf("payee: %w", err)
+	}
+	if p.Email != "" {
+		email, ok := validEmail(p.Email)
+		if !ok {
+			// An address with invisible or look-alike characters would show
+			// as someone it is not: refuse it rather than clean it up.
+			c.Log.Info("payee email refused", "payee", p.ID)
+			c.Answer(c.T("transfer.send.bad_payee_short", nil), false)
+			_, err := c.Say("transfer.send.bad_payee", nil, nil)
+			return err
+		}
+		p.Email = email
 	}
 	name := p.NickName
 	if name == "" {

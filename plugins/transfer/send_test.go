@@ -248,22 +248,23 @@ func TestSubmitLostAnswer(t *testing.T) {
 		if id := e.emu.Transfers(userEmail)[0].ID; !r.Contains(id) {
 			t.Fatalf("reply %q lacks %s", r.Text(), id)
 		}
-		if n := e.listings(); n != 1 {
-			t.Fatalf("%d listings; found on the first, it should stop there", n)
+		if n := e.listings(); n != 2 {
+			t.Fatalf("%d listings; one before the submit, then found on the first, it should stop there", n)
 		}
 	})
 	t.Run("created, listed late", func(t *testing.T) {
 		// The first listing does not show the transfer yet: one look would
 		// have told the user it was not sent.
 		e := newEnv(t, envOpt{})
-		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1,
+		// Empty before the submit and on the first look after it.
+		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 2,
 			Body: `{"data":[],"page":1,"limit":10,"count":0,"hasMore":false}`})
 		r := e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC")
 		if id := e.emu.Transfers(userEmail)[0].ID; !r.Contains(id) {
 			t.Fatalf("reply %q lacks %s", r.Text(), id)
 		}
-		if n := e.listings(); n != 2 {
-			t.Fatalf("%d listings, want 2", n)
+		if n := e.listings(); n != 3 {
+			t.Fatalf("%d listings, want 3 (one before the submit)", n)
 		}
 		if n := e.posts("/api/transfers/send"); n != 1 {
 			t.Fatalf("%d POSTs", n)
@@ -273,6 +274,9 @@ func TestSubmitLostAnswer(t *testing.T) {
 		// The API's amount is 9.10 (fee included), its subtotal the 9 sent.
 		e := newEnv(t, envOpt{})
 		at := e.h.Clock.Now().UTC().Format(time.RFC3339)
+		// Before the submit: no transfers yet.
+		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1,
+			Body: `{"data":[],"page":1,"limit":10,"count":0,"hasMore":false}`})
 		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1, Body: `{"data":[{"id":"tr-fee-included",` +
 			`"createdAt":"` + at + `","updatedAt":"` + at + `","status":"success","type":"send","currency":"USDC",` +
 			`"amount":"910000000","amountSubtotal":"900000000","totalFee":"10000000",` +
@@ -298,8 +302,8 @@ func TestSubmitLostAnswer(t *testing.T) {
 			if n := e.posts("/api/transfers/send"); n != 1 {
 				t.Fatalf("%d POSTs", n)
 			}
-			if n := e.listings(); n != 3 {
-				t.Fatalf("reconciled with %d listings, want reconcile_attempts (3)", n)
+			if n := e.listings(); n != 1+3 {
+				t.Fatalf("%d listings, want one before the submit and reconcile_attempts (3)", n)
 			}
 			if e.balance() != "1250.5" {
 				t.Fatalf("balance %s", e.balance())
@@ -312,15 +316,15 @@ func TestSubmitLostAnswer(t *testing.T) {
 		if n := e.posts("/api/transfers/send"); n != 1 {
 			t.Fatalf("%d POSTs", n)
 		}
-		if n := e.listings(); n != 3 {
-			t.Fatalf("reconciled with %d listings, want reconcile_attempts (3)", n)
+		if n := e.listings(); n != 1+3 {
+			t.Fatalf("%d listings, want one before the submit and reconcile_attempts (3)", n)
 		}
 	})
 	t.Run("attempts from config", func(t *testing.T) {
 		e := newEnv(t, envOpt{env: []string{"COPPERX_BOT_PLUGINS__TRANSFER__RECONCILE_ATTEMPTS=5"}})
 		e.confirmFaulty(t, copperxtest.Fault{Status: 502, Times: 1}).Expect(t, "most likely not sent")
-		if n := e.listings(); n != 5 {
-			t.Fatalf("%d listings, want 5", n)
+		if n := e.listings(); n != 1+5 {
+			t.Fatalf("%d listings, want 1+5", n)
 		}
 	})
 	t.Run("unknown", func(t *testing.T) {

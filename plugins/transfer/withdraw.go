@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -172,7 +173,7 @@ func (t *Transfer) quoteLines(c *kernel.Ctx, mv movement) []string {
 		c.T("transfer.summary.to", map[string]any{"to": mv.Account}),
 		c.T("transfer.summary.amount", map[string]any{"amount": formatAmount(mv.Amount, c.Lang), "currency": cur}),
 		c.T("transfer.quote.fee", map[string]any{"fee": formatAmount(p.TotalFee, c.Lang), "currency": cur}),
-		c.T("transfer.quote.rate", map[string]any{"rate": p.Rate.String(), "currency": cur, "to_currency": p.ToCurrency}),
+		c.T("transfer.quote.rate", map[string]any{"rate": formatNumber(p.Rate, c.Lang, 0), "currency": cur, "to_currency": p.ToCurrency}),
 		c.T("transfer.quote.receive", map[string]any{"amount": formatAmount(p.ToAmount, c.Lang), "currency": p.ToCurrency}),
 	}
 	if a := c.FlowData("arrival"); a != "" {
@@ -244,6 +245,13 @@ func (t *Transfer) requote(c *kernel.Ctx) error {
 	_ = c.RemoveButtons(c.MessageID())
 	q, ok, err := t.quote(c, &mv)
 	if err != nil || !ok {
+		// Out of range, not enough balance or no quote: the user was told
+		// to type another amount, so the flow must take one.
+		if !c.InFlow("withdraw", "amount") {
+			if nerr := c.Next("amount"); nerr != nil {
+				return errors.Join(err, nerr)
+			}
+		}
 		return err
 	}
 	c.SetFlowData("arrival", q.ArrivalTimeMessage)
@@ -268,6 +276,16 @@ func (t *Transfer) restartWithQuote(c *kernel.Ctx, mv movement) error {
 	mv.QuotePayload, mv.QuoteSignature = "", ""
 	saveMovement(c, mv)
 	return nil
+}
+
+// withdrawConfirmHint says until when Confirm works: confirm_ttl, or the
+// quote's expiry when that comes first.
+func (t *Transfer) withdrawConfirmHint(c *kernel.Ctx) string {
+	exp, _ := strconv.ParseInt(c.FlowData("qexp"), 10, 64)
+	if exp > 0 && time.Unix(exp, 0).Before(c.Now().Add(t.cfg.ConfirmTTL)) {
+		return c.T("transfer.summary.confirm_hint_quote", map[string]any{"time": time.Unix(exp, 0).UTC().Format("15:04 UTC")})
+	}
+	return c.T("transfer.summary.confirm_hint", map[string]any{"minutes": int(t.cfg.ConfirmTTL.Minutes())})
 }
 
 // sourceKeyboard has one button per source of funds.
@@ -305,7 +323,7 @@ func (t *Transfer) withdrawSummary(c *kernel.Ctx, mv movement, edit bool) error 
 		after := bal.Sub(mv.Amount).Sub(p.TotalFee)
 		lines = append(lines, c.T("transfer.summary.balance_after", map[string]any{"balance": formatAmount(after, c.Lang), "currency": t.cfg.Currency}))
 	}
-	lines = append(lines, "", c.T("transfer.summary.confirm_hint", map[string]any{"minutes": int(t.cfg.ConfirmTTL.Minutes())}))
+	lines = append(lines, "", t.withdrawConfirmHint(c))
 	text := strings.Join(lines, "\n")
 	var err error
 	if edit {
