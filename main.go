@@ -36,6 +36,7 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel/store"
 	"github.com/copperx-bot/payoutbot/locales"
 	"github.com/copperx-bot/payoutbot/plugins/auth"
+	"github.com/copperx-bot/payoutbot/plugins/notify"
 	"github.com/copperx-bot/payoutbot/plugins/transfer"
 	"github.com/copperx-bot/payoutbot/plugins/wallet"
 )
@@ -99,6 +100,7 @@ func plugins(api *copperx.Client, nets copperx.Networks) []kernel.Plugin {
 		auth.New(api),
 		wallet.New(api, nets),
 		transfer.New(api, nets),
+		notify.New(api, nets),
 	}
 }
 
@@ -272,6 +274,9 @@ func runChat(ctx context.Context, s *settings, f flags, stdin io.Reader, stdout,
 		)
 		cx.APIURL = emu.Start()
 		defer emu.Close()
+		if blk := kc.Plugins["notify"]; blk != nil {
+			blk["ws_url"] = emu.WSURL() // deposits reach the chat through the emulator's Pusher
+		}
 		if sandboxStarted != nil {
 			sandboxStarted(emu)
 		}

@@ -344,6 +344,7 @@ func TestDisabledPlugin(t *testing.T) {
 	// "rate_limits.otp: no enabled plugin uses this limit".
 	t.Run("auth too", func(t *testing.T) {
 		t.Setenv("COPPERX_BOT_PLUGINS__AUTH__ENABLED", "false")
+		t.Setenv("COPPERX_BOT_PLUGINS__NOTIFY__ENABLED", "false") // it needs auth's guard
 		t.Setenv("COPPERX_BOT_PLUGINS__WALLET__ENABLED", "false")
 		var out, errOut bytes.Buffer
 		if err := run(context.Background(), []string{"check-config", "--config", "config.yaml"}, &out, &errOut); err != nil {

@@ -1,0 +1,266 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/copperx-bot/payoutbot/copperx"
+)
+
+// deposit is what a message says about one deposit; every field may be
+// missing (the event's payload is not documented).
+type deposit struct {
+	ID       string          // dedupe id: the tx hash, else a hash of the payload or the transfer id
+	Amount   decimal.Decimal // zero when unknown
+	Currency string
+	Network  string // chain id
+}
+
+var (
+	symbolPattern  = regexp.MustCompile(`^[A-Za-z0-9.]{1,12}$`)
+	networkPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+	hashPattern    = regexp.MustCompile(`^[A-Za-z0-9_:.-]{8,128}$`)
+)
+
+// parseDeposit reads a "deposit" event's payload: amount (string or
+// number, human-readable), currency, metadata.network or network,
+// metadata.txHash, transactionHash or txId (at the top or in metadata).
+// Values that do not look right are dropped, not guessed; a payload that
+// is not a JSON object is an error.
+func parseDeposit(data []byte) (deposit, error) {
+	var raw struct {
+		Amount          json.RawMessage `json:"amount"`
+		Currency        json.RawMessage `json:"currency"`
+		Network         json.RawMessage `json:"network"`
+		TxHash          json.RawMessage `json:"txHash"`
+		TransactionHash json.RawMessage `json:"transactionHash"`
+		TxID            json.RawMessage `json:"txId"`
+		Metadata        struct {
+			Network         json.RawMessage `json:"network"`
+			TxHash          json.RawMessage `json:"txHash"`
+			TransactionHash json.RawMessage `json:"transactionHash"`
+			TxID            json.RawMessage `json:"txId"`
+		} `json:"metadata"`
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return deposit{}, errors.New("deposit payload is not a JSON object")
+	}
+	if err := json.Unmarshal(trimmed, &raw); err != nil {
+		// metadata of another shape: read what we can without it
+		var flat map[string]json.RawMessage
+		if json.Unmarshal(trimmed, &flat) != nil {
+			return deposit{}, fmt.Errorf("deposit payload: %w", err)
+		}
+		raw.Amount, raw.Currency, raw.Network = flat["amount"], flat["currency"], flat["network"]
+		raw.TxHash, raw.TransactionHash, raw.TxID = flat["txHash"], flat["transactionHash"], flat["txId"]
+	}
+	var d deposit
+	if s := scalar(raw.Amount); s != "" && len(s) <= 40 {
+		if a, err := decimal.NewFromString(s); err == nil && a.IsPositive() {
+			d.Amount = a
+		}
+	}
+	if s := scalar(raw.Currency); symbolPattern.MatchString(s) {
+		d.Currency = strings.ToUpper(s)
+	}
+	for _, n := range []json.RawMessage{raw.Metadata.Network, raw.Network} {
+		if s := scalar(n); networkPattern.MatchString(s) {
+			d.Network = s
+			break
+		}
+	}
+	for _, h := range []json.RawMessage{raw.Metadata.TxHash, raw.Metadata.TransactionHash, raw.Metadata.TxID, raw.TxHash, raw.TransactionHash, raw.TxID} {
+		if s := normHash(scalar(h)); s != "" {
+			d.ID = s
+			break
+		}
+	}
+	if d.ID == "" {
+		sum := sha256.Sum256(trimmed)
+		d.ID = "p" + hex.EncodeToString(sum[:16])
+	}
+	return d, nil
+}
+
+// scalar is a JSON string or number as text ("" for anything else).
+func scalar(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// normHash is a transaction hash as a dedupe id: hex (0x…) in lower case,
+// anything else (base58 is case-sensitive) as is; "" if it does not look
+// like a hash.
+func normHash(s string) string {
+	if !hashPattern.MatchString(s) {
+		return ""
+	}
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		return strings.ToLower(s)
+	}
+	return s
+}
+
+// fromTransfer is the deposit a listed transfer describes; its id agrees
+// with the live event's whenever the transaction hash is known.
+func fromTransfer(t copperx.Transfer) deposit {
+	d := deposit{ID: t.ID, Amount: t.Amount.Decimal, Currency: strings.ToUpper(t.Currency)}
+	if !d.Amount.IsPositive() {
+		d.Amount = decimal.Zero
+	}
+	if !symbolPattern.MatchString(d.Currency) {
+		d.Currency = ""
+	}
+	if t.DestinationAccount != nil && networkPattern.MatchString(t.DestinationAccount.Network) {
+		d.Network = t.DestinationAccount.Network
+	}
+	if len(t.Transactions) > 0 {
+		if h := normHash(t.Transactions[0].TransactionHash); h != "" {
+			d.ID = h
+		}
+	}
+	return d
+}
+
+// message is the data of notify.deposit for one user.
+func (n *Notify) message(ctx context.Context, s sub, lang string, d deposit) map[string]any {
+	nf := numberFormatFor(lang)
+	data := map[string]any{"amount": "", "currency": d.Currency, "network": "", "network_id": d.Network, "balance": ""}
+	if d.Amount.IsPositive() {
+		data["amount"] = nf.format(d.Amount, 2)
+	}
+	if d.Network != "" {
+		if net, ok := n.nets.Lookup(d.Network); ok {
+			name := net.Name
+			if net.Testnet {
+				name += " 🧪"
+			}
+			data["network"] = name
+		}
+		if bal, ok := n.balance(ctx, s.User, d.Network, d.Currency); ok {
+			data["balance"] = nf.format(bal.Amount, 2) + " " + bal.Symbol
+		}
+	}
+	return data
+}
+
+// balance is the user's balance of currency on network after the deposit
+// (ok false when it cannot be told: then the message goes without it).
+func (n *Notify) balance(ctx context.Context, user int64, network, currency string) (copperx.Balance, bool) {
+	tok, ok := n.token(ctx, user)
+	if !ok {
+		return copperx.Balance{}, false
+	}
+	wbs, err := n.api.Balances(ctx, tok)
+	if err != nil {
+		n.log.Warn("balances for a deposit message failed; sent without", "user", user, "err", err)
+		return copperx.Balance{}, false
+	}
+	for _, wb := range wbs {
+		if wb.Network != network {
+			continue
+		}
+		bs := slices.DeleteFunc(slices.Clone(wb.Balances), func(b copperx.Balance) bool { return !b.Valid })
+		for _, b := range bs {
+			if currency != "" && strings.EqualFold(b.Symbol, currency) {
+				return b, true
+			}
+		}
+		if currency == "" && len(bs) == 1 {
+			return bs[0], true
+		}
+	}
+	return copperx.Balance{}, false
+}
+
+// announce sends one deposit to every subscriber of org who has
+// notifications on, unless some replica (or an earlier catch-up) already
+// did: the first to write notify:seen:<org>:<id> sends.
+func (n *Notify) announce(ctx context.Context, org string, d deposit) error {
+	won, err := n.st.SetNX(ctx, seenKey(org, d.ID), []byte("1"), seenTTL)
+	if err != nil {
+		return fmt.Errorf("dedupe deposit: %w", err)
+	}
+	if !won {
+		n.log.Debug("deposit already announced", "org", org, "id", d.ID)
+		return nil
+	}
+	list, err := n.subs.ofOrg(ctx, org)
+	if err != nil {
+		return err
+	}
+	sent := 0
+	for _, s := range list {
+		if s.Off {
+			continue
+		}
+		lang, err := n.sessions.Lang(ctx, s.User)
+		if err != nil || lang == "" {
+			lang = s.Lang
+		}
+		if err := n.notifier.Send(ctx, s.Chat, lang, "notify.deposit", n.message(ctx, s, lang, d)); err != nil {
+			n.log.Warn("deposit message not delivered", "user", s.User, "chat", s.Chat, "err", err)
+			continue
+		}
+		sent++
+	}
+	n.log.Info("deposit announced", "org", org, "id", d.ID, "network", d.Network, "recipients", sent)
+	return nil
+}
+
+// numberFormat writes amounts the way a language does.
+type numberFormat struct{ group, point string }
+
+// numberFormatFor: Spanish writes 1.260,50; English (the default) 1,260.50.
+func numberFormatFor(lang string) numberFormat {
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	if base == "es" {
+		return numberFormat{group: ".", point: ","}
+	}
+	return numberFormat{group: ",", point: "."}
+}
+
+// format writes d exactly (never rounded, never through a float) with at
+// least minPlaces decimals.
+func (f numberFormat) format(d decimal.Decimal, minPlaces int) string {
+	s := d.String()
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	if len(frac) < minPlaces {
+		frac += strings.Repeat("0", minPlaces-len(frac))
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteString(f.group)
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		b.WriteString(f.point)
+		b.WriteString(frac)
+	}
+	return b.String()
+}

@@ -1,0 +1,226 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/copperx-bot/payoutbot/copperx"
+)
+
+// fakePusher is a scriptable Pusher server: script runs per connection
+// (n counts from 1); everything the client sends is recorded.
+type fakePusher struct {
+	srv    *httptest.Server
+	conns  atomic.Int32
+	mu     sync.Mutex
+	events []string
+	script func(ctx context.Context, ws *websocket.Conn, n int32, in <-chan frame)
+}
+
+func newFakePusher(t *testing.T, script func(ctx context.Context, ws *websocket.Conn, n int32, in <-chan frame)) *fakePusher {
+	f := &fakePusher{script: script}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		n := f.conns.Add(1)
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		in := make(chan frame, 64)
+		go func() {
+			defer close(in)
+			for {
+				_, b, err := ws.Read(ctx)
+				if err != nil {
+					cancel()
+					return
+				}
+				var fr frame
+				_ = json.Unmarshal(b, &fr)
+				f.mu.Lock()
+				f.events = append(f.events, fr.Event)
+				f.mu.Unlock()
+				in <- fr
+			}
+		}()
+		f.script(ctx, ws, n, in)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakePusher) url() string {
+	return "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/app/key?protocol=7"
+}
+
+func (f *fakePusher) received(event string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Contains(f.events, event)
+}
+
+// say sends a raw frame.
+func say(ctx context.Context, ws *websocket.Conn, s string) {
+	_ = ws.Write(ctx, websocket.MessageText, []byte(s))
+}
+
+const established = `{"event":"pusher:connection_established","data":"{\"socket_id\":\"123.456\",\"activity_timeout\":120}"}`
+
+// TestMalformedEvents: odd payloads are logged and skipped or announced
+// with what they do tell; nothing crashes; a repeated event is announced
+// once; pings are answered and sent after silence.
+func TestMalformedEvents(t *testing.T) {
+	e := newEnv(t)
+	ch := copperx.PrivateOrgChannel(e.org)
+	quoted := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	fp := newFakePusher(t, func(ctx context.Context, ws *websocket.Conn, _ int32, in <-chan frame) {
+		say(ctx, ws, established)
+		for fr := range in {
+			switch fr.Event {
+			case "pusher:ping":
+				say(ctx, ws, `{"event":"pusher:pong","data":"{}"}`)
+			case "pusher:subscribe":
+				say(ctx, ws, `{"event":"pusher_internal:subscription_succeeded","channel":"`+ch+`","data":"{}"}`)
+				say(ctx, ws, `{"event":"pusher:ping","data":"{}"}`)
+				for _, s := range []string{
+					`not json at all`,
+					`{"event":"deposit","channel":"` + ch + `","data":"not json"}`,
+					`{"event":"deposit","channel":"` + ch + `","data":"[1,2]"}`,
+					`{"event":"deposit","channel":"` + ch + `","data":` + quoted(`{"amount":{"x":1},"metadata":"oops","currency":"<b>"}`) + `}`,
+					`{"event":"deposit","channel":"` + ch + `","data":{"amount":5,"currency":"usdc","network":137,"txId":"0xABCDEF0123"}}`,
+					`{"event":"deposit","channel":"` + ch + `","data":{"amount":"5","currency":"USDC","metadata":{"network":"137","txHash":"0xabcdef0123"}}}`,
+					`{"event":"deposit","channel":"private-org-nobody","data":"{}"}`,
+					`{"event":"deposit","channel":"public","data":"{}"}`,
+					`{"event":"transfer","channel":"` + ch + `","data":"{}"}`,
+					`{"event":"pusher:error","data":{"code":null,"message":"Invalid signature: Expected HMAC SHA256 hex digest of 1.2:x, but got secret-ish"}}`,
+				} {
+					say(ctx, ws, s)
+				}
+			}
+		}
+	})
+	b := e.bot(botOpts{wsURL: fp.url(), idle: 30 * time.Millisecond})
+	e.login(b, "en")
+	got := waitDeposits(t, 42, 2, b)
+	texts := got[0].Text + "\n---\n" + got[1].Text // handled concurrently: any order
+	for _, want := range []string{
+		"A deposit arrived.\nType /balance to see your balances.",                                 // no usable details
+		"You received <b>5.00 USDC</b> on Polygon.\nNew balance on Polygon: <b>1,250.50 USDC</b>", // flat, numbers
+	} {
+		if !strings.Contains(texts, want) {
+			t.Errorf("no message says %q:\n%s", want, texts)
+		}
+	}
+	logs := b.h.Logs.String()
+	if n := strings.Count(logs, "malformed deposit event ignored"); n != 2 {
+		t.Errorf("%d malformed events logged, want 2", n)
+	}
+	if strings.Contains(logs, "secret-ish") {
+		t.Error("the quoted signature reached the logs")
+	}
+	waitFor(t, "a pong to the server's ping", func() bool { return fp.received("pusher:pong") })
+	waitFor(t, "a ping after silence", func() bool { return fp.received("pusher:ping") })
+	if fp.conns.Load() != 1 {
+		t.Errorf("%d connections, want 1", fp.conns.Load())
+	}
+}
+
+// TestPusherErrors: 4000-4099 stop for good, 4100-4199 back off,
+// 4200-4299 reconnect at once; other errors keep the connection.
+func TestPusherErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		first     string // frame instead of connection_established ("" = send that)
+		then      string // frame after it
+		closeCode websocket.StatusCode
+		min       time.Duration
+		wantConns int32 // at least this many connections soon...
+		stops     bool  // ...and the client gives up (exactly one connection)
+	}{
+		{name: "4001 before established", first: `{"event":"pusher:error","data":{"code":4001,"message":"App key not in this cluster"}}`, stops: true, wantConns: 1, min: 10 * time.Millisecond},
+		{name: "4009 close code", closeCode: 4009, stops: true, wantConns: 1, min: 10 * time.Millisecond},
+		{name: "4100 backs off", then: `{"event":"pusher:error","data":{"code":4100,"message":"Over capacity"}}`, wantConns: 3, min: 10 * time.Millisecond},
+		{name: "4201 reconnects at once", then: `{"event":"pusher:error","data":"{\"code\":4201,\"message\":\"Pong reply not received\"}"}`, wantConns: 3, min: time.Hour},
+		{name: "4301 close code backs off", closeCode: 4301, wantConns: 3, min: 10 * time.Millisecond},
+		{name: "null code keeps the connection", then: `{"event":"pusher:error","data":{"code":null,"message":"Invalid subscription"}}`, wantConns: 1, min: 10 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fp := newFakePusher(t, func(ctx context.Context, ws *websocket.Conn, _ int32, in <-chan frame) {
+				if tc.first != "" {
+					say(ctx, ws, tc.first)
+					return
+				}
+				say(ctx, ws, established)
+				if tc.then != "" {
+					say(ctx, ws, tc.then)
+				}
+				if tc.closeCode != 0 {
+					_ = ws.Close(tc.closeCode, "bye")
+					return
+				}
+				for range in {
+				}
+			})
+			c := &client{url: fp.url(), min: tc.min, max: tc.min, log: slog.New(slog.DiscardHandler), pongWait: time.Second,
+				onConnect: func(string) {}, onSubscribed: func(string) {}, onEvent: func(string, string, []byte) {}}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { c.run(ctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			waitFor(t, "connections", func() bool { return fp.conns.Load() >= tc.wantConns })
+			if tc.stops {
+				select {
+				case <-done:
+				case <-time.After(5 * time.Second):
+					t.Fatal("the client did not give up")
+				}
+				c.mu.Lock()
+				stopped := c.stopped
+				c.mu.Unlock()
+				if stopped == nil {
+					t.Error("no reason recorded")
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+			if tc.stops || tc.wantConns == 1 {
+				if n := fp.conns.Load(); n != 1 {
+					t.Errorf("%d connections, want 1", n)
+				}
+			}
+		})
+	}
+}
+
+// TestBackoff: doubling from min, capped at max, jittered in [d/2, d].
+func TestBackoff(t *testing.T) {
+	c := &client{min: 100 * time.Millisecond, max: time.Second}
+	for _, tc := range []struct {
+		n        int
+		lo, high time.Duration
+	}{
+		{0, 50 * time.Millisecond, 100 * time.Millisecond},
+		{1, 100 * time.Millisecond, 200 * time.Millisecond},
+		{3, 400 * time.Millisecond, 800 * time.Millisecond},
+		{10, 500 * time.Millisecond, time.Second},
+		{100, 500 * time.Millisecond, time.Second},
+	} {
+		for range 50 {
+			if d := c.backoff(tc.n); d < tc.lo || d > tc.high {
+				t.Fatalf("backoff(%d) = %v, want [%v, %v]", tc.n, d, tc.lo, tc.high)
+			}
+		}
+	}
+}
