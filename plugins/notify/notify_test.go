@@ -208,6 +208,7 @@ func TestOldDepositsStayQuiet(t *testing.T) {
 	b := e.bot(botOpts{})
 	e.deposit("10", "137")
 	e.deposit("11", "137")
+	b.n.loginSkew = 0 // the deposits above are milliseconds old, not seconds
 	e.login(b, "en")
 	e.ready(b)
 	calls := len(e.emu.CallsTo("GET", "/api/transfers"))

@@ -53,8 +53,10 @@ type Notify struct {
 	notifier *kernel.Notifier
 	sessions *kernel.Sessions
 	now      func() time.Time
-	pc       *client
-	idle     time.Duration // test hook: ping after this much silence
+	// loginSkew: see the constant; tests set it to 0.
+	loginSkew time.Duration
+	pc        *client
+	idle      time.Duration // test hook: ping after this much silence
 
 	mu      sync.Mutex
 	tokens  map[int64]copperx.Token // from logins seen by this process
@@ -73,7 +75,7 @@ func New(api *copperx.Client, nets copperx.Networks) *Notify {
 		nets = copperx.DefaultNetworks()
 	}
 	return &Notify{
-		api: api, nets: nets, cfg: DefaultConfig(), now: time.Now,
+		api: api, nets: nets, cfg: DefaultConfig(), now: time.Now, loginSkew: loginSkew,
 		tokens: map[int64]copperx.Token{}, pending: map[string]string{}, sem: make(chan struct{}, workers),
 	}
 }
@@ -347,6 +349,9 @@ func (n *Notify) subscribeOrg(ctx context.Context, org string, users []int64) {
 	}
 }
 
+// loginSkew is how far before a login a deposit still counts as news.
+const loginSkew = 5 * time.Second
+
 // catchUp announces the organization's recent deposits the websocket did
 // not deliver: those created at or after notify:last:<org> and within
 // catch_up_max_age. The first run for an organization only sets that mark.
@@ -362,6 +367,15 @@ func (n *Notify) catchUp(ctx context.Context, org string) {
 		return
 	}
 	cutoff := n.now().Add(-n.cfg.CatchUpMaxAge)
+	// The earliest login among the org's subscribers. CopperX's timestamps
+	// have millisecond precision and its clock is not ours: loginSkew keeps
+	// a deposit made right as the user logged in from being taken as old.
+	var since time.Time
+	for _, s := range list {
+		if since.IsZero() || s.Since.Before(since) {
+			since = s.Since
+		}
+	}
 	var tok copperx.Token
 	var listed []copperx.Transfer
 	for _, s := range list {
@@ -395,8 +409,10 @@ func (n *Notify) catchUp(ctx context.Context, org string) {
 		if t.CreatedAt.Before(last) || t.CreatedAt.Before(cutoff) {
 			continue
 		}
-		if !known {
-			// The first run (a login) only records what is already there.
+		if !known && t.CreatedAt.Before(since.Add(-n.loginSkew)) {
+			// The first run (a login) only records what was already there;
+			// a deposit made since the login is news, even when it landed
+			// before the channel's subscription was confirmed.
 			if _, err := n.st.SetNX(ctx, seenKey(org, fromTransfer(t).ID), []byte("1"), seenTTL); err != nil {
 				n.log.Error("catch-up: mark a known deposit", "org", org, "err", err)
 				return
