@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"unicode"
+
+	"github.com/copperx-bot/payoutbot/copperx"
 )
 
 // Why an email or a code was refused.
@@ -17,77 +19,27 @@ var (
 )
 
 const (
-	maxEmail     = 254
-	maxLocalPart = 64
-	minOTP       = 4
-	maxOTP       = 8
+	maxEmail = copperx.MaxEmailLength
+	minOTP   = 4
+	maxOTP   = 8
 )
 
-// parseEmail checks an email address (the practical subset of RFC 5322 the
-// API accepts: dot-atom local part, a domain of at least two labels) and
-// returns it trimmed with the domain lower-cased.
+// parseEmail checks an email address (copperx.CheckEmail: the practical
+// subset of RFC 5322 the API accepts, ASCII only) and returns it trimmed
+// with the domain lower-cased.
 func parseEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", errEmailEmpty
 	}
-	if len(s) > maxEmail {
+	email, err := copperx.CheckEmail(s)
+	switch {
+	case errors.Is(err, copperx.ErrEmailTooLong):
 		return "", errEmailLong
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
+	case err != nil:
 		return "", errEmailInvalid
 	}
-	local, domain := s[:at], strings.ToLower(s[at+1:])
-	if len(local) > maxLocalPart || !dotAtom(local) || !hostname(domain) {
-		return "", errEmailInvalid
-	}
-	return local + "@" + domain, nil
-}
-
-// dotAtom reports an RFC 5322 dot-atom: atext runs separated by single dots.
-func dotAtom(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
-}
-
-// hostname reports a lower-case DNS name of two or more labels with an
-// alphabetic top-level label.
-func hostname(s string) bool {
-	labels := strings.Split(s, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	tld := labels[len(labels)-1]
-	if len(tld) < 2 {
-		return false
-	}
-	for i := 0; i < len(tld); i++ {
-		if tld[i] < 'a' || tld[i] > 'z' {
-			return tld[:2] == "xn" && strings.HasPrefix(tld, "xn--")
-		}
-	}
-	return true
+	return email, nil
 }
 
 // parseOTP reads a one-time code: spaces anywhere are ignored, then 4 to 8

@@ -123,7 +123,7 @@ func FuzzValidEmail(f *testing.F) {
 		if !ok {
 			return
 		}
-		if len(got) > maxEmail || !utf8.ValidString(got) {
+		if len(got) > copperx.MaxEmailLength || !utf8.ValidString(got) {
 			t.Fatalf("validEmail(%q) = %q: too long or not UTF-8", in, got)
 		}
 		for _, r := range got {

@@ -154,81 +154,13 @@ func (t *Transfer) sendRecipient(c *kernel.Ctx) error {
 	return t.askAmount(c)
 }
 
-// maxEmail and maxLocalPart bound an email address (RFC 5321).
-const (
-	maxEmail     = 254
-	maxLocalPart = 64
-)
-
-// validEmail accepts a bare address the API will take and the user can see in
-// full: printable ASCII only (an invisible, control or look-alike character
-// is refused, never stripped), an RFC 5322 dot-atom local part of at most 64
-// characters, a hostname of two or more labels with an alphabetic (or
-// xn--) top-level label, at most 254 characters in all. It returns the
-// address with its domain lower-cased.
+// validEmail accepts a recipient address the API takes and the user can
+// see in full (copperx.CheckEmail: printable ASCII only, so an invisible or
+// look-alike character is refused, never stripped); it returns it with the
+// domain lower-cased.
 func validEmail(s string) (string, bool) {
-	if s == "" || len(s) > maxEmail {
-		return "", false
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
-		return "", false
-	}
-	local, domain := s[:at], strings.ToLower(s[at+1:])
-	if len(local) > maxLocalPart || !dotAtom(local) || !hostname(domain) {
-		return "", false
-	}
-	return local + "@" + domain, true
-}
-
-// dotAtom reports an RFC 5322 dot-atom of ASCII atext runs separated by
-// single dots.
-func dotAtom(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
-}
-
-// hostname reports a lower-case ASCII DNS name of two or more labels (1-63
-// letters, digits or inner hyphens) whose top-level label is alphabetic, or
-// an IDNA "xn--" label.
-func hostname(s string) bool {
-	labels := strings.Split(s, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	tld := labels[len(labels)-1]
-	if len(tld) < 2 {
-		return false
-	}
-	if strings.HasPrefix(tld, "xn--") {
-		return len(tld) > 4
-	}
-	for i := 0; i < len(tld); i++ {
-		if tld[i] < 'a' || tld[i] > 'z' {
-			return false
-		}
-	}
-	return true
+	email, err := copperx.CheckEmail(s)
+	return email, err == nil
 }
 
 // ownAddress reports whether addr is one of the user's own wallets
