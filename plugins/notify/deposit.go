@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/copperx-bot/payoutbot/copperx"
+	"github.com/copperx-bot/payoutbot/kernel/i18n"
 )
 
 // deposit is what a message says about one deposit; every field may be
@@ -241,26 +242,5 @@ func numberFormatFor(lang string) numberFormat {
 // format writes d exactly (never rounded, never through a float) with at
 // least minPlaces decimals.
 func (f numberFormat) format(d decimal.Decimal, minPlaces int) string {
-	s := d.String()
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	if len(frac) < minPlaces {
-		frac += strings.Repeat("0", minPlaces-len(frac))
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(f.group)
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString(f.point)
-		b.WriteString(frac)
-	}
-	return b.String()
+	return i18n.FormatDecimal(d, minPlaces, f.group, f.point)
 }

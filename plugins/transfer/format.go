@@ -6,6 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/i18n"
 )
 
 // formatAmount prints an amount for lang: at least two decimals, thousands
@@ -17,32 +18,10 @@ func formatAmount(d decimal.Decimal, lang string) string {
 // formatNumber prints d for lang with at least minFrac decimals and the
 // thousands grouped ("0.92", "1,250.5"; es "0,92", "1.250,5").
 func formatNumber(d decimal.Decimal, lang string, minFrac int) string {
-	s := d.String()
-	if _, frac, _ := strings.Cut(s, "."); len(frac) < minFrac {
-		s = d.StringFixed(int32(minFrac))
-	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	dec, grp := ".", ","
 	if lang == "es" || strings.HasPrefix(lang, "es-") {
-		dec, grp = ",", "."
+		return i18n.FormatDecimal(d, minFrac, ".", ",")
 	}
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(grp)
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if frac != "" {
-		out += dec + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return i18n.FormatDecimal(d, minFrac, ",", ".")
 }
 
 // statusEmoji marks a transfer status.

@@ -1,9 +1,9 @@
 package wallet
 
 import (
-	"strings"
-
 	"github.com/shopspring/decimal"
+
+	"github.com/copperx-bot/payoutbot/kernel/i18n"
 )
 
 // numberFormat writes amounts the way a language does: its thousands
@@ -18,28 +18,7 @@ type numberFormat struct {
 // has beyond them: 1234567.890123 is "1,234,567.890123" in English and
 // "1.234.567,890123" in Spanish; 300 with minPlaces 2 is "300.00".
 func (f numberFormat) formatAmount(d decimal.Decimal, minPlaces int) string {
-	s := d.String() // exact: shopspring prints every significant digit
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	if len(frac) < minPlaces {
-		frac += strings.Repeat("0", minPlaces-len(frac))
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(f.group)
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString(f.point)
-		b.WriteString(frac)
-	}
-	return b.String()
+	return i18n.FormatDecimal(d, minPlaces, f.group, f.point)
 }
 
 // shortAddress keeps the start and the end of a long address: 0x1234…abcd.
