@@ -148,3 +148,29 @@ func TestFlowWithUndeclaredNextFailsStart(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// failing declares its limit only after its config decoded, like the real
+// plugins; a bad config must be the error reported, not the limit.
+type failing struct{}
+
+func (failing) Name() string { return "failing" }
+func (failing) Setup(r *kernel.Registrar) error {
+	var cfg struct {
+		Max int `koanf:"max"`
+	}
+	if err := r.Config(&cfg); err != nil {
+		return err
+	}
+	r.RateLimit("slowly", ratelimit.Limit{Rate: 1, Period: time.Minute})
+	return nil
+}
+
+func TestSetupErrorIsTheOneReported(t *testing.T) {
+	_, err := kerneltest.Build(t, kerneltest.Options{
+		Config:  "plugins:\n  failing: {enabled: true, max: lots}\nrate_limits:\n  slowly: {rate: 2, period: 1m}\n",
+		Plugins: []kernel.Plugin{failing{}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "plugins.failing") || strings.Contains(err.Error(), "no plugin uses this limit") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -251,7 +251,9 @@ func (k *Kernel) setupPlugins() error {
 	}
 	for name, l := range k.cfg.RateLimits {
 		if _, declared := k.limits[name]; !declared && name != "default" {
-			if !dormant[name] {
+			// A plugin whose Setup failed may not have declared its limits:
+			// its own error is the one to read, not this one.
+			if !dormant[name] && len(errs) == 0 {
 				errs = append(errs, cfgErr("rate_limits."+name, "no plugin uses this limit"))
 			}
 			continue
