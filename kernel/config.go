@@ -279,9 +279,22 @@ func decodeStrict(in, out any) error {
 		return err
 	}
 	if err := dec.Decode(in); err != nil {
-		return &ConfigError{Key: firstKey(err), Err: err}
+		return &ConfigError{Key: firstKey(err), Err: tidyDecodeError(err)}
 	}
 	return nil
+}
+
+// tidyDecodeError turns mapstructure's multi-line report into one line:
+// "'flows.timeout' time: invalid duration; ...".
+func tidyDecodeError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "decoding failed due to the following error(s):")
+	var parts []string
+	for _, line := range strings.Split(msg, "\n") {
+		if line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "* ")); line != "" {
+			parts = append(parts, line)
+		}
+	}
+	return errors.New(strings.Join(parts, "; "))
 }
 
 // firstKey digs the offending key out of a mapstructure error for the

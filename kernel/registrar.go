@@ -98,7 +98,7 @@ func (r *Registrar) Config(v any) error {
 		return err
 	}
 	if err := dec.Decode(in); err != nil {
-		return &ConfigError{Key: "plugins." + r.plugin, Err: err}
+		return &ConfigError{Key: "plugins." + r.plugin, Err: tidyDecodeError(err)}
 	}
 	return nil
 }
