@@ -113,11 +113,19 @@ func (c *Ctx) Send(text string, kb *Keyboard) (int64, error) {
 	return id, err
 }
 
-// notePrompt remembers the newest flow message with buttons.
+// notePrompt remembers the newest flow message with buttons; the one it
+// replaces loses its buttons, so only the current step's stay live.
 func (c *Ctx) notePrompt(id int64, kb *Keyboard) {
-	if id != 0 && c.sess.Flow != nil && !kb.Empty() {
-		c.sess.Flow.Prompt = id
+	f := c.sess.Flow
+	if id == 0 || f == nil || kb.Empty() {
+		return
 	}
+	if f.Prompt != 0 && f.Prompt != id && (f.Chat == 0 || f.Chat == c.ChatID) {
+		if err := c.k.removeButtons(c, c.ChatID, f.Prompt); err != nil {
+			c.Log.Debug("could not remove the previous prompt's buttons", "err", err)
+		}
+	}
+	f.Prompt = id
 }
 
 // parkForeignFlow hides a flow that runs in another of the user's chats

@@ -101,8 +101,13 @@ func (d *demo) order0(c *kernel.Ctx) error {
 	if err := c.StartFlow("order", "name"); err != nil {
 		return err
 	}
-	_, err := c.Say("demo.ask_name", nil, nil)
+	_, err := c.Say("demo.ask_name", nil, cancelOnly(c))
 	return err
+}
+
+// cancelOnly is a prompt's Cancel button.
+func cancelOnly(c *kernel.Ctx) *kernel.Keyboard {
+	return kernel.NewKeyboard().Row(kernel.Button{Text: c.T("demo.cancel_button", nil), Data: "kernel:cancel"})
 }
 
 func (d *demo) askQty(c *kernel.Ctx) error {
@@ -114,7 +119,7 @@ func (d *demo) askQty(c *kernel.Ctx) error {
 	if err := c.Next("qty"); err != nil {
 		return err
 	}
-	_, err := c.Say("demo.ask_qty", nil, nil)
+	_, err := c.Say("demo.ask_qty", nil, cancelOnly(c))
 	return err
 }
 
@@ -171,6 +176,7 @@ demo:
   bad_qty: "A positive whole number, please."
   summary: "{{.name}} wants {{.qty}}. Confirm?"
   confirm_button: "Confirm"
+  cancel_button: "Cancel"
   done: "Done."
   blocked: "Not allowed yet."
   secret: "The secret."

@@ -699,3 +699,25 @@ func TestLanguageSwitchEndsFlow(t *testing.T) {
 		t.Fatalf("flow survived the language switch: %q", r.Text())
 	}
 }
+
+// TestOnlyTheCurrentPromptHasButtons: moving to the next step takes the
+// buttons off the previous prompt, so an old Cancel cannot act on a later
+// step.
+func TestOnlyTheCurrentPromptHasButtons(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(80)
+	first := u.Send("/order")[0].Message
+	second := u.Send("Bob").Expect(t, "How many?")
+	var qty *kerneltest.Message
+	for _, e := range second {
+		if e.Kind == "send" {
+			qty = e.Message
+		}
+	}
+	if m := h.API.Message(80, first.ID); len(m.AllButtons()) != 0 {
+		t.Fatalf("the name prompt still has %v", m.AllButtons())
+	}
+	if m := h.API.Message(80, qty.ID); len(m.AllButtons()) != 1 {
+		t.Fatalf("the current prompt lost its buttons: %v", m.AllButtons())
+	}
+}
