@@ -1,10 +1,7 @@
 package auth_test
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,8 +9,6 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 var logoutTag = regexp.MustCompile(`auth:logout:(yes|no):[0-9a-f]+`)
 
@@ -74,19 +69,7 @@ func TestTranscriptGolden(t *testing.T) {
 			got = strings.ReplaceAll(got, f.emu.OrgID("bob@example.com"), "<org-id>")
 			got = strings.ReplaceAll(got, code, "<code>")
 			got = strings.ReplaceAll(got, wrongCode(code), "<wrong>")
-			path := filepath.Join("testdata", "transcript."+lang+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Fatalf("transcript differs from %s (run with -update after checking):\n%s", path, got)
-			}
+			kerneltest.Golden(t, "transcript."+lang, got)
 		})
 	}
 }

@@ -2,12 +2,9 @@ package notify
 
 import (
 	"context"
-	"flag"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,8 +20,6 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel/secret"
 	"github.com/copperx-bot/payoutbot/kernel/store"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 const (
 	email  = "ada@example.com"
@@ -303,19 +298,4 @@ func waitDeposits(t *testing.T, chat int64, n int, bots ...*bot) []*kerneltest.M
 }
 
 // golden compares got with testdata/<name>.golden (-update rewrites it).
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
+func golden(t *testing.T, name, got string) { t.Helper(); kerneltest.Golden(t, name, got) }

@@ -1,17 +1,12 @@
 package transfer
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // transcript records a conversation as a person reads it: what they typed
 // or tapped, then each reply with its buttons.
@@ -55,20 +50,7 @@ func (tr *transcript) tap(label string) { tr.record("tap "+label, tr.e.u.Tap(lab
 func (tr *transcript) check(t *testing.T, name string) {
 	t.Helper()
 	got := volatile.ReplaceAllString(tr.b.String(), "<id>")
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("%s differs from the golden file (run with -update and review):\n%s", name, got)
-	}
+	kerneltest.Golden(t, name, got)
 }
 
 func TestTranscripts(t *testing.T) {

@@ -3,9 +3,6 @@ package wallet_test
 import (
 	"context"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +14,6 @@ import (
 	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 	"github.com/copperx-bot/payoutbot/plugins/wallet"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 const email = "ada@example.com"
 
@@ -168,22 +163,7 @@ func render(m *kerneltest.Message) string {
 }
 
 // golden compares got with testdata/<name>.golden (-update rewrites it).
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
+func golden(t *testing.T, name, got string) { t.Helper(); kerneltest.Golden(t, name, got) }
 
 // lastOf is the newest event of kind in r.
 func lastOf(t *testing.T, r kerneltest.Replies, kind string) *kerneltest.Message {
