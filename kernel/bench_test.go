@@ -10,6 +10,7 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2/ext"
 	"github.com/PaulSonOfLars/gotgbot/v2/ext/handlers"
 
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/kernel/ratelimit"
 	"github.com/copperx-bot/payoutbot/kernel/store"
@@ -23,7 +24,7 @@ import (
 // time, so each update also writes it.
 func BenchmarkUpdate(b *testing.B) {
 	b.Run("bare-gotgbot", func(b *testing.B) {
-		api := kerneltest.NewBotAPI()
+		api := fakebot.New()
 		defer api.Close()
 		bot, err := gotgbot.NewBot(kerneltest.Token, &gotgbot.BotOpts{DisableTokenCheck: true, BotClient: &gotgbot.BaseBotClient{
 			Client: http.Client{}, DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: api.URL(), Timeout: 5 * time.Second}}})

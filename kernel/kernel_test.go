@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/kernel/secret"
 	"github.com/copperx-bot/payoutbot/kernel/store"
@@ -708,7 +709,7 @@ func TestOnlyTheCurrentPromptHasButtons(t *testing.T) {
 	u := h.Private(80)
 	first := u.Send("/order")[0].Message
 	second := u.Send("Bob").Expect(t, "How many?")
-	var qty *kerneltest.Message
+	var qty *fakebot.Message
 	for _, e := range second {
 		if e.Kind == "send" {
 			qty = e.Message

@@ -35,7 +35,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -202,9 +201,16 @@ func New(opts ...Option) *Server {
 	return s
 }
 
+// TB is the part of testing.TB that NewTestServer needs; naming it here
+// keeps the testing package out of the binary that serves the emulator.
+type TB interface {
+	Helper()
+	Cleanup(func())
+}
+
 // NewTestServer starts an emulator on a local port and closes it when the
 // test ends.
-func NewTestServer(t testing.TB, opts ...Option) *Server {
+func NewTestServer(t TB, opts ...Option) *Server {
 	t.Helper()
 	s := New(opts...)
 	s.Start()

@@ -3,7 +3,7 @@
 // photos and inline buttons are printed as they would appear in the chat.
 //
 // It is only another transport: an in-process fake Bot API
-// (kerneltest.BotAPI) stands in for Telegram, the kernel's gotgbot client
+// (fakebot.BotAPI) stands in for Telegram, the kernel's gotgbot client
 // talks to it over HTTP (telegram.api_url = APIURL(), token Token), and each
 // line typed becomes an update handed to Kernel.HandleUpdate, synchronously,
 // so the output order is deterministic. Plugins need nothing special.
@@ -55,7 +55,7 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2"
 
 	"github.com/copperx-bot/payoutbot/kernel"
-	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 )
 
 // Token is the bot token the console's fake Bot API accepts.
@@ -102,7 +102,7 @@ type Command struct {
 // Console is a chat between a terminal and a kernel.
 type Console struct {
 	opts   Options
-	api    *kerneltest.BotAPI
+	api    *fakebot.BotAPI
 	chatID int64
 
 	mu       sync.Mutex // guards output and the fields below
@@ -131,7 +131,7 @@ func New(opts Options) *Console {
 	if opts.LanguageCode == "" {
 		opts.LanguageCode = "en"
 	}
-	c := &Console{opts: opts, api: kerneltest.NewBotAPI(), chatID: opts.UserID,
+	c := &Console{opts: opts, api: fakebot.New(), chatID: opts.UserID,
 		cmds: map[string]Command{}, events: make(chan struct{}, 1), photoDir: opts.PhotoDir}
 	c.api.OnEvent(c.onEvent)
 	return c
@@ -141,7 +141,7 @@ func New(opts Options) *Console {
 func (c *Console) APIURL() string { return c.api.URL() }
 
 // API is the fake Bot API (tests inspect it).
-func (c *Console) API() *kerneltest.BotAPI { return c.api }
+func (c *Console) API() *fakebot.BotAPI { return c.api }
 
 // Close stops the fake Bot API.
 func (c *Console) Close() { c.api.Close() }
@@ -441,7 +441,7 @@ func (c *Console) user() *gotgbot.User {
 	return &gotgbot.User{Id: c.opts.UserID, FirstName: c.opts.FirstName, LanguageCode: c.opts.LanguageCode}
 }
 
-func (c *Console) tap(ctx context.Context, k *kernel.Kernel, m *kerneltest.Message, b kerneltest.Button) {
+func (c *Console) tap(ctx context.Context, k *kernel.Kernel, m *fakebot.Message, b fakebot.Button) {
 	switch {
 	case b.URL != "":
 		c.Note("🔗 %s opens %s", b.Text, b.URL)
@@ -466,7 +466,7 @@ func (c *Console) tap(ctx context.Context, k *kernel.Kernel, m *kerneltest.Messa
 
 // buttonMessage is the message button numbers refer to: the one whose
 // buttons were printed last, else the newest message with buttons.
-func (c *Console) buttonMessage() *kerneltest.Message {
+func (c *Console) buttonMessage() *fakebot.Message {
 	c.mu.Lock()
 	id := c.lastKb
 	c.mu.Unlock()
@@ -487,14 +487,14 @@ func (c *Console) buttonMessage() *kerneltest.Message {
 // findButton finds a button by label (case-insensitive) on the last
 // message with buttons, then on older messages, newest first; within a
 // message an exact label wins over one that contains label.
-func (c *Console) findButton(label string) (*kerneltest.Message, kerneltest.Button) {
+func (c *Console) findButton(label string) (*fakebot.Message, fakebot.Button) {
 	label = strings.ToLower(strings.TrimSpace(label))
 	msgs := c.api.Messages(c.chatID)
 	if m := c.buttonMessage(); m != nil {
 		msgs = append(msgs, m) // searched first
 	}
 	for i := len(msgs) - 1; i >= 0; i-- {
-		var partial *kerneltest.Button
+		var partial *fakebot.Button
 		for _, b := range msgs[i].AllButtons() {
 			text := strings.ToLower(strings.TrimSpace(b.Text))
 			if text == label {
@@ -508,11 +508,11 @@ func (c *Console) findButton(label string) (*kerneltest.Message, kerneltest.Butt
 			return msgs[i], *partial
 		}
 	}
-	return nil, kerneltest.Button{}
+	return nil, fakebot.Button{}
 }
 
 // onEvent prints what the bot did; it runs inside the fake's handler.
-func (c *Console) onEvent(chatID int64, e kerneltest.Event) {
+func (c *Console) onEvent(chatID int64, e fakebot.Event) {
 	c.mu.Lock()
 	defer func() {
 		c.mu.Unlock()
@@ -599,7 +599,7 @@ func (c *Console) body(text, mode string, color bool) string {
 }
 
 // buttonLines numbers the buttons of m, one line per row.
-func (c *Console) buttonLines(m *kerneltest.Message) string {
+func (c *Console) buttonLines(m *fakebot.Message) string {
 	var b strings.Builder
 	n := 0
 	for i, row := range m.Buttons {
@@ -625,7 +625,7 @@ func (c *Console) buttonLines(m *kerneltest.Message) string {
 	return b.String()
 }
 
-func (c *Console) savePhoto(m *kerneltest.Message) (string, error) {
+func (c *Console) savePhoto(m *fakebot.Message) (string, error) {
 	if c.photoDir == "" {
 		dir, err := os.MkdirTemp("", "payoutbot-chat-")
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/ratelimit"
 	"github.com/copperx-bot/payoutbot/kernel/store"
 	"github.com/copperx-bot/payoutbot/locales"
@@ -45,7 +46,7 @@ type Options struct {
 // Harness is a kernel wired to a fake Bot API and a fake clock.
 type Harness struct {
 	T      testing.TB
-	API    *BotAPI
+	API    *fakebot.BotAPI
 	Kernel *kernel.Kernel
 	Clock  *Clock
 	Store  store.Store
@@ -67,7 +68,7 @@ func New(t testing.TB, opts Options) *Harness {
 
 // Build is New returning the kernel's error (for config-validation tests).
 func Build(t testing.TB, opts Options) (*Harness, error) {
-	api := NewBotAPI()
+	api := fakebot.New()
 	t.Cleanup(api.Close)
 	env := append([]string{"TELEGRAM_BOT_TOKEN=" + Token, "TELEGRAM_API_URL=" + api.URL()}, opts.Env...)
 	cfg := kernel.DefaultConfig()
@@ -219,7 +220,7 @@ func (c *Chat) Tap(label string) Replies {
 
 // FindButton finds the newest message with a callback button whose label
 // contains label.
-func (c *Chat) FindButton(label string) (*Message, Button) {
+func (c *Chat) FindButton(label string) (*fakebot.Message, fakebot.Button) {
 	msgs := c.h.API.Messages(c.ChatID)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		for _, b := range msgs[i].AllButtons() {
@@ -228,7 +229,7 @@ func (c *Chat) FindButton(label string) (*Message, Button) {
 			}
 		}
 	}
-	return nil, Button{}
+	return nil, fakebot.Button{}
 }
 
 func (c *Chat) describeButtons() string {
@@ -242,7 +243,7 @@ func (c *Chat) describeButtons() string {
 }
 
 // Last is the newest message from the bot still in the chat.
-func (c *Chat) Last() *Message {
+func (c *Chat) Last() *fakebot.Message {
 	msgs := c.h.API.Messages(c.ChatID)
 	if len(msgs) == 0 {
 		return nil
@@ -251,7 +252,7 @@ func (c *Chat) Last() *Message {
 }
 
 // Replies are the events one update caused in a chat.
-type Replies []Event
+type Replies []fakebot.Event
 
 // Text joins the text of every sent or edited message and every callback
 // answer, one per line.

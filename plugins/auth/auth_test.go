@@ -15,6 +15,7 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/kernel/ratelimit"
 	"github.com/copperx-bot/payoutbot/kernel/store"
@@ -250,13 +251,13 @@ func TestFullLogin(t *testing.T) {
 }
 
 // last is the newest message sent.
-func last(r kerneltest.Replies) kerneltest.Event {
+func last(r kerneltest.Replies) fakebot.Event {
 	for i := len(r) - 1; i >= 0; i-- {
 		if r[i].Kind == "send" {
 			return r[i]
 		}
 	}
-	return kerneltest.Event{Message: &kerneltest.Message{}}
+	return fakebot.Event{Message: &fakebot.Message{}}
 }
 
 func TestLoginWithEmailArgument(t *testing.T) {

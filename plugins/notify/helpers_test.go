@@ -16,6 +16,7 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/kernel/secret"
 	"github.com/copperx-bot/payoutbot/kernel/store"
@@ -268,8 +269,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // deposits are the deposit messages the fake Telegram of each replica
 // received in chat.
-func deposits(chat int64, bots ...*bot) []*kerneltest.Message {
-	var out []*kerneltest.Message
+func deposits(chat int64, bots ...*bot) []*fakebot.Message {
+	var out []*fakebot.Message
 	for _, b := range bots {
 		for _, m := range b.h.API.Messages(chat) {
 			if strings.Contains(m.Text, "Deposit received") || strings.Contains(m.Text, "Depósito recibido") {
@@ -282,7 +283,7 @@ func deposits(chat int64, bots ...*bot) []*kerneltest.Message {
 
 // waitDeposits waits until chat has n deposit messages, then a moment
 // more to be sure no other follows.
-func waitDeposits(t *testing.T, chat int64, n int, bots ...*bot) []*kerneltest.Message {
+func waitDeposits(t *testing.T, chat int64, n int, bots ...*bot) []*fakebot.Message {
 	t.Helper()
 	waitFor(t, "deposit messages", func() bool { return len(deposits(chat, bots...)) >= n })
 	time.Sleep(100 * time.Millisecond)

@@ -10,6 +10,7 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 	"github.com/copperx-bot/payoutbot/plugins/wallet"
@@ -138,7 +139,7 @@ func (e *env) defaultNetwork() string {
 }
 
 // render is a message as a person sees it: text, then the buttons.
-func render(m *kerneltest.Message) string {
+func render(m *fakebot.Message) string {
 	var b strings.Builder
 	b.WriteString(m.Text)
 	for _, row := range m.Buttons {
@@ -166,7 +167,7 @@ func render(m *kerneltest.Message) string {
 func golden(t *testing.T, name, got string) { t.Helper(); kerneltest.Golden(t, name, got) }
 
 // lastOf is the newest event of kind in r.
-func lastOf(t *testing.T, r kerneltest.Replies, kind string) *kerneltest.Message {
+func lastOf(t *testing.T, r kerneltest.Replies, kind string) *fakebot.Message {
 	t.Helper()
 	for i := len(r) - 1; i >= 0; i-- {
 		if r[i].Kind == kind {

@@ -1,8 +1,11 @@
-// Package kerneltest is the test harness of the kernel and its plugins: a
-// fake Telegram Bot API that gotgbot talks to over HTTP, update builders,
-// and a conversation driver that sends text, taps buttons and reads the
-// replies.
-package kerneltest
+// Package fakebot is a fake Telegram Bot API that gotgbot talks to over
+// HTTP: it keeps each chat's messages as they stand (sent, edited,
+// deleted, with their buttons), refuses what Telegram refuses (HTML it
+// cannot parse, an edit that changes nothing, oversized button data) and
+// can inject 429s and 5xx. The console of `payoutbot chat` and the kernel's
+// test harness (kerneltest) both stand on it; it imports no test package,
+// so the binary that ships the console links no testing code.
+package fakebot
 
 import (
 	"encoding/json"
@@ -16,6 +19,8 @@ import (
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
+
+	"github.com/copperx-bot/payoutbot/kernel/tghtml"
 )
 
 // Call is one request the bot made to the Bot API.
@@ -102,8 +107,8 @@ type chatEvent struct {
 	e      Event
 }
 
-// NewBotAPI starts a fake Bot API; Close stops it.
-func NewBotAPI() *BotAPI {
+// New starts a fake Bot API; Close stops it.
+func New() *BotAPI {
 	b := &BotAPI{
 		nextID: map[int64]int64{}, messages: map[int64]map[int64]*Message{},
 		events: map[int64][]Event{}, faults: map[string]*fault{}, notify: make(chan struct{}, 1),
@@ -486,4 +491,12 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// checkHTML applies Telegram's HTML rules when the parse mode is HTML.
+func checkHTML(text, mode string) error {
+	if !strings.EqualFold(mode, "HTML") {
+		return nil
+	}
+	return tghtml.Check(text)
 }
