@@ -59,6 +59,7 @@ type Catalog struct {
 	locales map[string]*locale // by language id (file stem)
 	langs   []string           // default first, then sorted
 	matcher language.Matcher   // over langs, in that order
+	formats map[string]Format  // by language id
 }
 
 // locale is one language file.
@@ -120,7 +121,26 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 		tags[i] = c.locales[lang].tag
 	}
 	c.matcher = language.NewMatcher(tags)
+	c.formats = make(map[string]Format, len(c.langs))
+	for _, lang := range c.langs {
+		v := map[string]string{}
+		for _, key := range formatKeys {
+			if text := c.T(lang, key, nil); checkFormatValue(key, text) == nil {
+				v[key] = text
+			}
+		}
+		c.formats[lang] = newFormat(v)
+	}
 	return c, nil
+}
+
+// Format is how lang writes numbers, dates and times (the default
+// language's for an unknown lang).
+func (c *Catalog) Format(lang string) Format {
+	if f, ok := c.formats[lang]; ok {
+		return f
+	}
+	return c.formats[c.def.lang]
 }
 
 // loadFile reads, decodes and compiles one language file.

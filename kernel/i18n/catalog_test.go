@@ -10,8 +10,9 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/copperx-bot/payoutbot/kernel/i18n"
 	"github.com/shopspring/decimal"
+
+	"github.com/copperx-bot/payoutbot/kernel/i18n"
 )
 
 // load loads a testdata directory with English as the default language.
@@ -129,6 +130,15 @@ func TestCheckInline(t *testing.T) {
 		{"empty value", "language:\n  name: English\na:\n", "en.yaml:3: a: value is empty"},
 		{"boolean", "language:\n  name: English\na: true\n", "en.yaml:3: a: value is a boolean"},
 		{"plural form not a string", "language:\n  name: English\na:\n  one: x\n  other: [y]\n", `en.yaml:5: a: plural form "other" is a list, want a string`},
+		{"bare ampersand", "language:\n  name: English\na: \"Tom & Jerry\"\n", "en.yaml:3: a: Telegram would refuse this HTML: bare '&'"},
+		{"unclosed tag", "language:\n  name: English\na: \"<b>{{.x}}\"\n", "en.yaml:3: a: Telegram would refuse this HTML: <b> is never closed"},
+		{"unclosed in one branch", "language:\n  name: English\na: \"{{if .x}}<b>{{end}}y\"\n", "en.yaml:3: a: Telegram would refuse this HTML"},
+		{"unclosed plural form", "language:\n  name: English\na:\n  one: \"<i>x\"\n  other: \"x\"\n", "en.yaml:3: a: Telegram would refuse this HTML"},
+		{"unknown tag", "language:\n  name: English\na: \"<div>x</div>\"\n", "en.yaml:3: a: Telegram would refuse this HTML"},
+		{"decimal mark", "language:\n  name: English\nformat:\n  decimal: \"dot\"\n", "en.yaml:4: format.decimal: must be one punctuation mark"},
+		{"same marks", "language:\n  name: English\nformat:\n  decimal: \",\"\n  group: \",\"\n", "format.group: must differ from format.decimal"},
+		{"date pattern", "language:\n  name: English\nformat:\n  date: \"DD.MM\"\n", "en.yaml:4: format.date: must contain YYYY once"},
+		{"time pattern", "language:\n  name: English\nformat:\n  time: \"HH\"\n", "en.yaml:4: format.time: must contain mm once"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -354,4 +364,28 @@ func FuzzT(f *testing.F) {
 			t.Errorf("unescaped value in %q", out)
 		}
 	})
+}
+
+func TestFormatFromFiles(t *testing.T) {
+	c, err := i18n.Load(fstest.MapFS{
+		"en.yaml":    {Data: []byte("language:\n  name: English\nformat:\n  decimal: \".\"\n  group: \",\"\n")},
+		"pt-BR.yaml": {Data: []byte("language:\n  name: Português\nformat:\n  decimal: \",\"\n  group: \".\"\n  date: \"DD/MM/YYYY\"\n")},
+		"de.yaml":    {Data: []byte("language:\n  name: Deutsch\n")},
+	}, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	d := decimal.RequireFromString("1250.5")
+	for lang, want := range map[string]string{"en": "1,250.50", "pt-BR": "1.250,50", "de": "1,250.50", "xx": "1,250.50"} {
+		if got := c.Format(lang).Amount(d, 2); got != want {
+			t.Errorf("Format(%s).Amount = %q, want %q", lang, got, want)
+		}
+	}
+	got, err := c.Format("pt-BR").Parse("1.250,5")
+	if err != nil || !got.Equal(d) {
+		t.Errorf("pt-BR Parse = %v, %v", got, err)
+	}
 }

@@ -1,6 +1,8 @@
 package i18n
 
 import (
+	"github.com/copperx-bot/payoutbot/kernel/tghtml"
+
 	"cmp"
 	"errors"
 	"fmt"
@@ -22,7 +24,14 @@ import (
 //   - a key in a language that the default language lacks;
 //   - a template that uses a data field that the default language's
 //     version of the key does not use (a typo in {{.amout}});
-//   - a file without language.name.
+//   - a file without language.name;
+//   - a format value (format.decimal, format.group, format.date,
+//     format.time) that cannot be used, or a decimal mark equal to the
+//     thousands separator;
+//   - a message that Telegram's HTML parse mode would refuse (a bare "&",
+//     an unclosed tag), rendered with sample values and with none, so a
+//     broken translation stops the bot at start instead of every reply
+//     that uses it.
 //
 // It returns nil when there is none.
 func (c *Catalog) Check() error {
@@ -33,18 +42,22 @@ func (c *Catalog) Check() error {
 		if _, ok := l.msgs[NameKey]; !ok {
 			ps = append(ps, problem{file: l.file, key: NameKey, msg: "missing: each file names its language"})
 		}
+		ps = append(ps, c.checkFormat(l)...)
 		needed, possible := l.categories()
 		for _, key := range l.keys {
 			m := l.msgs[key]
+			if !m.broken {
+				ps = append(ps, l.checkHTML(key, m)...)
+			}
 			ref := c.def.msgs[key]
-			if ref == nil {
+			if ref == nil && !slices.Contains(formatKeys, key) {
 				ps = append(ps, problem{l.file, m.line, key, "not in " + c.def.file})
 				continue
 			}
 			if m.forms != nil && !m.broken && possible != nil {
 				ps = append(ps, l.checkForms(key, m, needed, possible)...)
 			}
-			if l != c.def && !m.broken && !ref.broken {
+			if ref != nil && l != c.def && !m.broken && !ref.broken {
 				if extra := extraFields(m, ref); len(extra) > 0 {
 					ps = append(ps, problem{l.file, m.line, key, fmt.Sprintf("uses .%s, which the %s version does not", strings.Join(extra, ", ."), c.def.file)})
 				}
@@ -56,6 +69,58 @@ func (c *Catalog) Check() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkFormat reports format values of l that cannot be used.
+func (c *Catalog) checkFormat(l *locale) []problem {
+	var ps []problem
+	for _, key := range formatKeys {
+		m := l.msgs[key]
+		if m == nil || m.broken {
+			continue
+		}
+		if m.forms != nil || m.text.t != nil {
+			ps = append(ps, problem{l.file, m.line, key, "must be plain text, not a template or plural map"})
+			continue
+		}
+		if err := checkFormatValue(key, m.text.static); err != nil {
+			ps = append(ps, problem{l.file, m.line, key, err.Error()})
+		}
+	}
+	if c.T(l.lang, keyDecimal, nil) == c.T(l.lang, keyGroup, nil) {
+		ps = append(ps, problem{l.file, 0, keyGroup, "must differ from format.decimal"})
+	}
+	return ps
+}
+
+// checkHTML renders every form of m with a sample value in each field and
+// with no values, and reports what Telegram would refuse to parse.
+func (l *locale) checkHTML(key string, m *message) []problem {
+	sample := make(map[string]any, len(m.fields))
+	for f := range m.fields {
+		sample[f] = "x"
+	}
+	ts := []*tmpl{m.text}
+	if m.forms != nil {
+		ts = ts[:0]
+		for _, form := range categories {
+			if t := m.forms[form]; t != nil {
+				ts = append(ts, t)
+			}
+		}
+	}
+	for _, t := range ts {
+		for _, data := range []map[string]any{sample, noData} {
+			out, err := t.execute(data)
+			if err != nil {
+				continue // a template that cannot run is reported by its renders
+			}
+			if err := tghtml.Check(out); err != nil {
+				return []problem{{l.file, m.line, key, "Telegram would refuse this HTML: " + err.Error()}}
+			}
+		}
+	}
+	return nil
 }
 
 // checkForms reports the forms of a plural message that l's language needs
