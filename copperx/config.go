@@ -37,13 +37,26 @@ func DefaultConfig() Config {
 	}
 }
 
+// ConfigError names a configuration key (its whole path) and what is wrong
+// with its value.
+type ConfigError struct {
+	Key, Problem string
+}
+
+func (e *ConfigError) Error() string { return e.Key + ": " + e.Problem }
+
+// ConfigKey and ConfigProblem let the bot's configuration loader report
+// the error in its own shape.
+func (e *ConfigError) ConfigKey() string     { return e.Key }
+func (e *ConfigError) ConfigProblem() string { return e.Problem }
+
 // maxRetriesLimit keeps a typo in config from turning one call into minutes of retries.
 const maxRetriesLimit = 10
 
 // Validate reports every invalid field, naming it by its config key.
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(key, msg string) { errs = append(errs, fmt.Errorf("copperx.%s: %s", key, msg)) }
+	bad := func(key, msg string) { errs = append(errs, &ConfigError{Key: "copperx." + key, Problem: msg}) }
 
 	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("api_url", "must be an absolute http(s) URL")

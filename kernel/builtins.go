@@ -21,26 +21,19 @@ func (k *Kernel) start(c *Ctx) error {
 	return err
 }
 
-// menuKeyboard has a button per enabled feature command, two per row.
+// menuKeyboard has a button per enabled feature command of the menu, two
+// per row.
 func (k *Kernel) menuKeyboard(c *Ctx) *Keyboard {
-	kb := NewKeyboard()
-	var row []Button
+	var buttons []Button
 	for _, cmd := range k.menu {
-		if cmd.route != nil && cmd.route.plugin == "kernel" {
+		if cmd.route == nil || cmd.route.plugin == "kernel" {
 			continue
 		}
-		d, err := CallbackData("kernel", "run", cmd.name)
-		if err != nil {
-			continue
-		}
-		row = append(row, Button{Text: c.T("commands."+cmd.name, nil), Data: d})
-		if len(row) == 2 {
-			kb.Row(row...)
-			row = nil
+		if b, ok := c.actionButton(c.T("commands."+cmd.name, nil), cmd.route.name); ok {
+			buttons = append(buttons, b)
 		}
 	}
-	kb.Row(row...)
-	return kb
+	return NewKeyboard().Grid(2, buttons...)
 }
 
 // help lists the enabled commands with their descriptions.
@@ -48,9 +41,6 @@ func (k *Kernel) help(c *Ctx) error {
 	var b strings.Builder
 	b.WriteString(c.T("kernel.help.title", nil))
 	for _, cmd := range k.commands {
-		if cmd.route != nil && cmd.route.name == "kernel.start" {
-			continue
-		}
 		b.WriteString("\n")
 		line := "/" + cmd.name
 		if len(cmd.aliases) > 0 {
@@ -62,12 +52,25 @@ func (k *Kernel) help(c *Ctx) error {
 	return err
 }
 
-// cancel ends the open flow, if any.
+// cancel ends the open flow (/cancel, or the Cancel button of a flow's
+// prompt, "kernel:cancel:<nonce>"). The tapped prompt becomes "Cancelled";
+// a Cancel of a flow that already ended only loses its buttons.
 func (k *Kernel) cancel(c *Ctx) error {
+	f := c.sess.Flow
 	if c.IsCallback() {
-		_ = c.RemoveButtons(c.MessageID())
+		if f == nil || len(c.args) != 1 || c.args[0] != f.Nonce {
+			_ = c.RemoveButtons(c.MessageID())
+			c.Answer(c.T("kernel.cancel.nothing", nil), false)
+			return nil
+		}
+		c.sess.Flow, c.flow = nil, nil
+		if f.Prompt != 0 && f.Prompt != c.MessageID() {
+			_ = c.RemoveButtons(f.Prompt)
+		}
+		_, err := c.Show(c.T("kernel.cancel.done", nil), nil)
+		return err
 	}
-	if c.sess.Flow == nil {
+	if f == nil {
 		_, err := c.Say("kernel.cancel.nothing", nil, nil)
 		return err
 	}
@@ -80,15 +83,11 @@ func (k *Kernel) cancel(c *Ctx) error {
 func (k *Kernel) language(c *Ctx) error {
 	kb := NewKeyboard()
 	for _, lang := range k.catalog.Languages() {
-		label := k.catalog.T(lang, "language.name", nil)
+		label := k.catalog.Name(lang)
 		if lang == c.Lang {
 			label = "✓ " + label
 		}
-		d, err := CallbackData("kernel", "lang", lang)
-		if err != nil {
-			return err
-		}
-		kb.Row(Button{Text: label, Data: d})
+		kb.Row(c.ButtonText(label, "lang", lang))
 	}
 	_, err := c.Say("kernel.language.choose", nil, kb)
 	return err
@@ -112,15 +111,18 @@ func (k *Kernel) setLanguage(c *Ctx) error {
 	return err
 }
 
-// runMenu runs the command behind a /start menu button.
-func (k *Kernel) runMenu(c *Ctx) error {
-	if len(c.args) != 1 {
+// runAction runs the action behind a button of another plugin's (or the
+// /start menu's) screen, "kernel:run:<action>[:args]", as if its command
+// had been sent: whatever command config binds it to, with its guards. An
+// action no enabled command binds any more is a stale button.
+func (k *Kernel) runAction(c *Ctx) error {
+	if len(c.args) == 0 {
 		return ErrStaleCallback
 	}
-	cmd := k.byName[c.args[0]]
-	if cmd == nil || !cmd.menu {
+	cmd := k.bound[c.args[0]]
+	if cmd == nil {
 		return ErrStaleCallback
 	}
 	c.endFlowQuietly()
-	return k.runCommand(c, cmd, nil)
+	return k.runCommand(c, cmd, c.args[1:])
 }

@@ -1,6 +1,12 @@
 package kernel
 
 import (
+	"maps"
+	"net"
+	"reflect"
+	"slices"
+	"strconv"
+
 	"errors"
 	"fmt"
 	"net/url"
@@ -43,15 +49,17 @@ var ShortEnv = map[string]string{
 // (copperx, sandbox) are decoded by LoadConfig into the values passed as
 // extra sections.
 type Config struct {
-	Telegram   TelegramConfig             `koanf:"telegram"`
-	HTTP       HTTPConfig                 `koanf:"http"`
-	Log        LogConfig                  `koanf:"log"`
-	Redis      store.RedisConfig          `koanf:"redis"`
-	Session    SessionConfig              `koanf:"session"`
-	Updates    UpdatesConfig              `koanf:"updates"`
-	Flows      FlowsConfig                `koanf:"flows"`
-	I18n       I18nConfig                 `koanf:"i18n"`
-	RateLimits map[string]ratelimit.Limit `koanf:"rate_limits"`
+	Telegram TelegramConfig    `koanf:"telegram"`
+	HTTP     HTTPConfig        `koanf:"http"`
+	Log      LogConfig         `koanf:"log"`
+	Redis    store.RedisConfig `koanf:"redis"`
+	Session  SessionConfig     `koanf:"session"`
+	Updates  UpdatesConfig     `koanf:"updates"`
+	Flows    FlowsConfig       `koanf:"flows"`
+	I18n     I18nConfig        `koanf:"i18n"`
+	// RateLimits by full name: "default", and "<plugin>.<name>" for the
+	// limits plugins declare (rate_limits.<plugin>.<name> in the file).
+	RateLimits map[string]ratelimit.Limit `koanf:"-"`
 	Commands   []CommandConfig            `koanf:"commands"`
 	Plugins    map[string]map[string]any  `koanf:"plugins"`
 }
@@ -117,7 +125,9 @@ type FlowsConfig struct {
 // I18nConfig selects the default language and where locales come from.
 type I18nConfig struct {
 	Default string `koanf:"default"`
-	// Dir loads locales from disk instead of the embedded copy.
+	// Dir is a folder of partial <lang>.yaml files laid over the built-in
+	// locales: the keys they define replace those messages, a new language
+	// file adds a language (see kernel/i18n).
 	Dir string `koanf:"dir"`
 }
 
@@ -179,20 +189,29 @@ type Source struct {
 	Environ []string
 }
 
+// PathEnv names the config file (the --config flag wins); it is a path,
+// not a config key, so the environment loader skips it.
+const PathEnv = EnvPrefix + "CONFIG"
+
+// kernelSections are the top-level sections the kernel decodes itself.
+var kernelSections = []string{"telegram", "http", "log", "redis", "session", "updates", "flows", "i18n", "rate_limits", "commands", "plugins"}
+
 // LoadConfig reads YAML then environment overrides, and decodes the kernel's
 // sections into cfg and every other top-level section into the value named
-// in extra (for example "copperx": &copperxCfg). Unknown keys and wrong types
-// fail, naming the key.
+// in extra (for example "copperx": &copperxCfg), calling a section value's
+// Validate() error when it has one. Every problem is reported, one
+// *ConfigError per line, each naming its key: an unknown key or section, a
+// wrong type, a duration without a unit.
 func LoadConfig(src Source, cfg *Config, extra map[string]any) error {
 	k := koanf.New(".")
 	switch {
 	case src.YAML != nil:
 		if err := k.Load(rawbytes.Provider(src.YAML), yaml.Parser()); err != nil {
-			return fmt.Errorf("config: parse yaml: %w", err)
+			return &ConfigError{Key: "(file)", Err: fmt.Errorf("not valid YAML: %w", err)}
 		}
 	case src.Path != "":
 		if err := k.Load(file.Provider(src.Path), yaml.Parser()); err != nil {
-			return fmt.Errorf("config: read %s: %w", src.Path, err)
+			return &ConfigError{Key: "(file)", Err: fmt.Errorf("read %s: %w", src.Path, err)}
 		}
 	}
 	environ := src.Environ
@@ -200,55 +219,104 @@ func LoadConfig(src Source, cfg *Config, extra map[string]any) error {
 		environ = os.Environ()
 	}
 	if err := k.Load(env.Provider(".", env.Opt{
-		Prefix:        EnvPrefix,
-		EnvironFunc:   func() []string { return environ },
-		TransformFunc: func(key, v string) (string, any) { return envKey(key), v },
+		Prefix:      EnvPrefix,
+		EnvironFunc: func() []string { return environ },
+		TransformFunc: func(key, v string) (string, any) {
+			if key == PathEnv {
+				return "", nil // the file's path, not a key
+			}
+			return envKey(key), v
+		},
 	}), nil); err != nil {
-		return fmt.Errorf("config: environment: %w", err)
+		return &ConfigError{Key: "(environment)", Err: err}
 	}
-	short := map[string]any{}
 	for _, kv := range environ {
 		name, val, _ := strings.Cut(kv, "=")
 		if key, ok := ShortEnv[name]; ok && val != "" {
-			short[key] = val
-		}
-	}
-	for key, val := range short {
-		if err := k.Set(key, val); err != nil {
-			return fmt.Errorf("config: %s: %w", key, err)
+			if err := k.Set(key, val); err != nil {
+				return &ConfigError{Key: key, Err: fmt.Errorf("from %s: %w", name, err)}
+			}
 		}
 	}
 
 	all := k.Raw()
 	own := map[string]any{}
-	known := map[string]bool{"telegram": true, "http": true, "log": true, "redis": true, "session": true,
-		"updates": true, "flows": true, "i18n": true, "rate_limits": true, "commands": true, "plugins": true}
-	for key, val := range all {
+	var errs []error
+	names := slices.Sorted(maps.Keys(all))
+	for _, key := range names {
 		switch {
-		case known[key]:
-			own[key] = val
+		case key == "rate_limits":
+			errs = append(errs, decodeRateLimits(all[key], cfg.RateLimits)...)
+		case slices.Contains(kernelSections, key):
+			own[key] = all[key]
 		case extra[key] != nil:
 		default:
-			return cfgErr(key, "unknown section")
+			known := append(slices.Clone(kernelSections), slices.Sorted(maps.Keys(extra))...)
+			slices.Sort(known)
+			errs = append(errs, cfgErr(key, "unknown section (known: %s)", strings.Join(known, ", ")))
 		}
 	}
-	if err := decodeStrict(own, cfg); err != nil {
-		return err
+	if err := decodeStrict(own, cfg, ""); err != nil {
+		errs = append(errs, err)
 	}
-	for name, target := range extra {
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
+		target := extra[name]
 		section, ok := all[name]
-		if !ok {
+		if ok {
+			if err := decodeStrict(section, target, name); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		if v, ok := target.(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				errs = append(errs, withPrefix(name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// decodeRateLimits reads rate_limits: "default", and the plugins' limits
+// under their plugin's name (rate_limits.auth.otp), into out by full name.
+func decodeRateLimits(raw any, out map[string]ratelimit.Limit) []error {
+	section, ok := raw.(map[string]any)
+	if !ok {
+		return []error{cfgErr("rate_limits", "want a section of limits, not %s", describeValue(raw))}
+	}
+	var errs []error
+	one := func(key string, v any) {
+		l := out[strings.TrimPrefix(key, "rate_limits.")]
+		if err := decodeStrict(v, &l, key); err != nil {
+			errs = append(errs, err)
+			return
+		}
+		if err := l.Validate(); err != nil {
+			errs = append(errs, withPrefix(key, err))
+			return
+		}
+		out[strings.TrimPrefix(key, "rate_limits.")] = l
+	}
+	for _, name := range slices.Sorted(maps.Keys(section)) {
+		v := section[name]
+		if name == "default" {
+			one("rate_limits.default", v)
 			continue
 		}
-		if err := decodeStrict(section, target); err != nil {
-			var ce *ConfigError
-			if errors.As(err, &ce) {
-				return &ConfigError{Key: name + "." + ce.Key, Err: ce.Err}
-			}
-			return &ConfigError{Key: name, Err: err}
+		limits, ok := v.(map[string]any)
+		if !ok {
+			errs = append(errs, cfgErr("rate_limits."+name, "want the limits of plugin %s by name (rate_limits.%s.<limit>), not %s", name, name, describeValue(v)))
+			continue
+		}
+		if _, flat := limits["rate"]; flat {
+			errs = append(errs, cfgErr("rate_limits."+name, "a limit is named after its plugin: rate_limits.<plugin>.%s (such as rate_limits.auth.otp)", name))
+			continue
+		}
+		for _, l := range slices.Sorted(maps.Keys(limits)) {
+			one("rate_limits."+name+"."+l, limits[l])
 		}
 	}
-	return nil
+	return errs
 }
 
 // envKey turns COPPERX_BOT_TELEGRAM__API_URL into telegram.api_url.
@@ -256,10 +324,34 @@ func envKey(name string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(name, EnvPrefix)), "__", ".")
 }
 
+var durationType = reflect.TypeFor[time.Duration]()
+
+// durationHook reads a duration only with a unit: "15s", "2m", "1h30m".
+// A bare number would be nanoseconds (flows.timeout: 15 would end every
+// flow at the next message), so it is refused.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != durationType {
+		return data, nil
+	}
+	switch v := data.(type) {
+	case time.Duration:
+		return v, nil
+	case string:
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return nil, fmt.Errorf("want a duration with a unit, like 30s, 5m or 1h (got %q)", v)
+		}
+		return d, nil
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return nil, fmt.Errorf("a duration needs a unit, like %vs or %vm (a bare %v would be nanoseconds)", v, v, v)
+	}
+	return nil, fmt.Errorf("want a duration with a unit, like 30s, not %s", describeValue(data))
+}
+
 func decoderConfig(out any, md *mapstructure.Metadata) *mapstructure.DecoderConfig {
 	return &mapstructure.DecoderConfig{
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			mapstructure.StringToTimeDurationHookFunc(),
+			durationHook,
 			mapstructure.StringToSliceHookFunc(","),
 			mapstructure.TextUnmarshallerHookFunc(),
 		),
@@ -267,50 +359,151 @@ func decoderConfig(out any, md *mapstructure.Metadata) *mapstructure.DecoderConf
 		Result:           out,
 		TagName:          "koanf",
 		WeaklyTypedInput: true,
-		ErrorUnused:      true,
 	}
 }
 
-// decodeStrict decodes in into out, rejecting unknown keys and wrong types.
-func decodeStrict(in, out any) error {
+// decodeStrict decodes in into out; every unknown key, wrong type or
+// duration without a unit becomes a *ConfigError naming its full key
+// (prefix + the key inside in), joined.
+func decodeStrict(in, out any, prefix string) error {
 	var md mapstructure.Metadata
 	dec, err := mapstructure.NewDecoder(decoderConfig(out, &md))
 	if err != nil {
 		return err
 	}
+	var errs []error
 	if err := dec.Decode(in); err != nil {
-		return &ConfigError{Key: firstKey(err), Err: tidyDecodeError(err)}
+		errs = append(errs, decodeErrors(err, prefix)...)
 	}
-	return nil
+	slices.Sort(md.Unused)
+	for _, key := range md.Unused {
+		errs = append(errs, cfgErr(joinKey(prefix, tidyKey(key)), "unknown key"))
+	}
+	return errors.Join(errs...)
 }
 
-// tidyDecodeError turns mapstructure's multi-line report into one line:
-// "'flows.timeout' time: invalid duration; ...".
-func tidyDecodeError(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "decoding failed due to the following error(s):")
-	var parts []string
-	for _, line := range strings.Split(msg, "\n") {
-		if line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "* ")); line != "" {
-			parts = append(parts, line)
+// decodeErrors turns the decoder's structured errors into ConfigErrors
+// whose messages name no Go type.
+func decodeErrors(err error, prefix string) []error {
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range multi.Unwrap() {
+			out = append(out, decodeErrors(e, prefix)...)
 		}
+		return out
 	}
-	return errors.New(strings.Join(parts, "; "))
-}
-
-// firstKey digs the offending key out of a mapstructure error for the
-// "config: <key>: <problem>" message.
-func firstKey(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "'"); i >= 0 {
-		if j := strings.Index(msg[i+1:], "'"); j >= 0 {
-			return msg[i+1 : i+1+j]
+	var de *mapstructure.DecodeError
+	if !errors.As(err, &de) {
+		return []error{&ConfigError{Key: joinKey(prefix, "(root)"), Err: err}}
+	}
+	key := joinKey(prefix, tidyKey(de.Name()))
+	inner := de.Unwrap()
+	if multi, ok := inner.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range multi.Unwrap() {
+			out = append(out, decodeErrors(e, prefix)...)
 		}
+		return out
 	}
-	return "(root)"
+	var nested *mapstructure.DecodeError
+	if errors.As(inner, &nested) {
+		return decodeErrors(inner, prefix)
+	}
+	var pe *mapstructure.ParseError
+	var ue *mapstructure.UnconvertibleTypeError
+	switch {
+	case errors.As(inner, &pe):
+		return []error{cfgErr(key, "want %s, not %s", describeType(pe.Expected.Type()), describeValue(pe.Value))}
+	case errors.As(inner, &ue):
+		return []error{cfgErr(key, "want %s, not %s", describeType(ue.Expected.Type()), describeValue(ue.Value))}
+	}
+	return []error{&ConfigError{Key: key, Err: inner}}
 }
 
-// validate checks the kernel's own settings; the cross-checks against
-// plugins happen in New.
+// tidyKey writes the decoder's map keys as config paths:
+// networks[137].name is networks.137.name; list indexes stay.
+func tidyKey(key string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(key, '[')
+		if i < 0 {
+			b.WriteString(key)
+			return b.String()
+		}
+		j := strings.IndexByte(key[i:], ']')
+		if j < 0 {
+			b.WriteString(key)
+			return b.String()
+		}
+		inside := key[i+1 : i+j]
+		b.WriteString(key[:i])
+		if _, err := strconv.Atoi(inside); err == nil {
+			b.WriteString("[" + inside + "]")
+		} else {
+			b.WriteString("." + inside)
+		}
+		key = key[i+j+1:]
+	}
+}
+
+func joinKey(prefix, key string) string {
+	switch {
+	case prefix == "":
+		return key
+	case key == "":
+		return prefix
+	case strings.HasPrefix(key, "["):
+		return prefix + key
+	}
+	return prefix + "." + key
+}
+
+// describeType names what a setting of type t takes, in words.
+func describeType(t reflect.Type) string {
+	if t == durationType {
+		return "a duration with a unit, like 30s"
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "text"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a section of keys"
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	}
+	return "another kind of value"
+}
+
+// describeValue names a value read from YAML or the environment.
+func describeValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		return strconv.Quote(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case int, int64, uint64, float64:
+		return fmt.Sprint(v)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a section of keys"
+	}
+	return "a value of another kind"
+}
+
+// validate checks the kernel's own settings (secrets apart: see
+// missingSecrets); the cross-checks against plugins happen in New.
 func (c *Config) validate() error {
 	var errs []error
 	add := func(key, format string, args ...any) { errs = append(errs, cfgErr(key, format, args...)) }
@@ -319,22 +512,31 @@ func (c *Config) validate() error {
 	} else if u, err := url.Parse(c.Telegram.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add("telegram.api_url", "must be an absolute http(s) URL")
 	}
-	if c.Telegram.RequestTimeout <= 0 {
-		add("telegram.request_timeout", "must be positive")
+	if c.Telegram.RequestTimeout < time.Second || c.Telegram.RequestTimeout > 5*time.Minute {
+		add("telegram.request_timeout", "must be between 1s and 5m, not %s", c.Telegram.RequestTimeout)
 	}
-	if c.Telegram.PollTimeout < time.Second {
-		add("telegram.poll_timeout", "must be at least 1s")
+	if c.Telegram.PollTimeout < time.Second || c.Telegram.PollTimeout > 5*time.Minute {
+		add("telegram.poll_timeout", "must be between 1s and 5m, not %s", c.Telegram.PollTimeout)
 	}
-	if c.Telegram.SendRetries < 0 {
-		add("telegram.send_retries", "must not be negative")
+	if c.Telegram.MaxRetryAfter < 0 {
+		add("telegram.max_retry_after", "must not be negative")
+	}
+	if c.Telegram.SendRetries < 0 || c.Telegram.SendRetries > 10 {
+		add("telegram.send_retries", "must be between 0 and 10")
 	}
 	if w := c.Telegram.Webhook; w.URL != "" {
 		u, err := url.Parse(w.URL)
-		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
-			add("telegram.webhook.url", "must be an absolute http(s) URL")
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			add("telegram.webhook.url", "must be an absolute https URL")
+		case u.Scheme == "http" && !loopback(u.Hostname()):
+			add("telegram.webhook.url", "must be https (Telegram delivers only to https; http is allowed on loopback only, for tests)")
 		}
-		if len(w.Secret) < 16 || len(w.Secret) > 256 || strings.Trim(w.Secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != "" {
-			add("telegram.webhook.secret", "must be 16-256 characters of A-Z a-z 0-9 _ - when a webhook is used")
+		if w.Secret != "" && (len(w.Secret) < 16 || len(w.Secret) > 256 || strings.Trim(w.Secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != "") {
+			add("telegram.webhook.secret", "must be 16-256 characters of A-Z a-z 0-9 _ -")
+		}
+		if w.MaxConnections < 1 || w.MaxConnections > 100 {
+			add("telegram.webhook.max_connections", "must be between 1 and 100 (Telegram's range)")
 		}
 		if w.MaxBodyBytes <= 0 {
 			add("telegram.webhook.max_body_bytes", "must be positive")
@@ -353,18 +555,19 @@ func (c *Config) validate() error {
 	default:
 		add("log.format", "must be auto, text or json, not %q", c.Log.Format)
 	}
-	redisOn := c.Redis.URL != "" || len(c.Redis.Addrs) > 0
-	if redisOn && c.Session.EncryptionKey == "" {
-		add("session.encryption_key", "is required when Redis is configured (set SESSION_ENCRYPTION_KEY; `go run . genkey` prints one)")
+	if c.redisOn() {
+		if err := c.Redis.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if c.Session.TTL <= 0 {
-		add("session.ttl", "must be positive")
+	if c.Session.TTL < time.Minute {
+		add("session.ttl", "must be at least 1m, not %s", c.Session.TTL)
 	}
 	if c.Updates.DedupeWindow < 1 || c.Updates.DedupeWindow > 1000 {
 		add("updates.dedupe_window", "must be between 1 and 1000")
 	}
-	if c.Updates.HandlerTimeout <= 0 {
-		add("updates.handler_timeout", "must be positive")
+	if c.Updates.HandlerTimeout < time.Second {
+		add("updates.handler_timeout", "must be at least 1s, not %s", c.Updates.HandlerTimeout)
 	}
 	if c.Updates.LockTTL <= c.Updates.HandlerTimeout {
 		add("updates.lock_ttl", "must be longer than updates.handler_timeout (%s)", c.Updates.HandlerTimeout)
@@ -378,16 +581,43 @@ func (c *Config) validate() error {
 	if c.Updates.MaxTextLength < 1 {
 		add("updates.max_text_length", "must be at least 1")
 	}
-	if c.Flows.Timeout <= 0 {
-		add("flows.timeout", "must be positive")
-	}
-	for name, l := range c.RateLimits {
-		if err := l.Validate(); err != nil {
-			add("rate_limits."+name, "%v", err)
-		}
+	if c.Flows.Timeout < 10*time.Second {
+		add("flows.timeout", "must be at least 10s, not %s", c.Flows.Timeout)
 	}
 	if _, ok := c.RateLimits["default"]; !ok {
 		add("rate_limits.default", "must be set")
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) redisOn() bool { return c.Redis.URL != "" || len(c.Redis.Addrs) > 0 }
+
+// Secret is a required secret that is not set.
+type Secret struct {
+	Key, Env, Why string
+}
+
+// missingSecrets lists the secrets the bot needs to run with this
+// configuration and that are not set.
+func (c *Config) missingSecrets() []Secret {
+	var out []Secret
+	if c.Telegram.Token == "" {
+		out = append(out, Secret{"telegram.token", "TELEGRAM_BOT_TOKEN", "the bot's token from @BotFather"})
+	}
+	if c.Telegram.Webhook.URL != "" && c.Telegram.Webhook.Secret == "" {
+		out = append(out, Secret{"telegram.webhook.secret", "WEBHOOK_SECRET", "checked on every webhook request, because telegram.webhook.url is set"})
+	}
+	if c.redisOn() && c.Session.EncryptionKey == "" {
+		out = append(out, Secret{"session.encryption_key", "SESSION_ENCRYPTION_KEY", "seals CopperX tokens in Redis (`payoutbot genkey` prints one)"})
+	}
+	return out
+}
+
+// loopback reports a host name that stays on this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -37,14 +37,24 @@ func TestConfigValidation(t *testing.T) {
 		{"unknown plugin section", "plugins:\n  demo: {enabled: true}\n  ghost: {enabled: true}\n", nil, "plugins.ghost: no such plugin"},
 		{"unknown plugin key", "plugins:\n  demo: {enabled: true, colour: red}\n", nil, "colour"},
 		{"plugin enabled not bool", "plugins:\n  demo: {enabled: maybe}\n", nil, "plugins.demo.enabled"},
-		{"unused rate limit", base + "rate_limits:\n  ghost: {rate: 1, period: 1m}\n", nil, "rate_limits.ghost: no plugin uses this limit"},
+		{"rate limit without its plugin", base + "rate_limits:\n  ghost: {rate: 1, period: 1m}\n", nil, "config: rate_limits.ghost: a limit is named after its plugin: rate_limits.<plugin>.ghost"},
+		{"rate limit of no plugin", base + "rate_limits:\n  ghost: {slow: {rate: 1, period: 1m}}\n", nil, "config: rate_limits.ghost.slow: no plugin ghost"},
+		{"undeclared rate limit", base + "rate_limits:\n  demo: {slow: {rate: 1, period: 1m}}\n", nil, "config: rate_limits.demo.slow: plugin demo has no rate limit slow"},
+		{"duration without unit", base + "flows: {timeout: 15}\n", nil, "config: flows.timeout: a duration needs a unit, like 15s or 15m"},
+		{"handler timeout without unit", base + "updates: {handler_timeout: 60}\n", nil, "config: updates.handler_timeout: a duration needs a unit"},
+		{"request timeout without unit", base + "telegram: {request_timeout: 15}\n", nil, "config: telegram.request_timeout: a duration needs a unit"},
+		{"env duration without unit", base, []string{"COPPERX_BOT_FLOWS__TIMEOUT=15"}, `config: flows.timeout: want a duration with a unit, like 30s, 5m or 1h (got "15")`},
+		{"rate limit period without unit", base + "rate_limits:\n  default: {rate: 1, period: 60}\n", nil, "config: rate_limits.default.period: a duration needs a unit"},
+		{"plain http webhook", base, []string{"WEBHOOK_URL=http://bot.example.com/hook", "WEBHOOK_SECRET=0123456789abcdef"}, "config: telegram.webhook.url: must be https"},
+		{"wrong type names no Go type", base + "updates: {workers: [1, 2]}\n", nil, "config: updates.workers: want a whole number, not a list"},
 		{"bad rate limit", base + "rate_limits:\n  default: {rate: 0, period: 1m}\n", nil, "rate_limits.default"},
-		{"redis without key", base, []string{"REDIS_URL=redis://127.0.0.1:6379/0"}, "session.encryption_key: is required when Redis is configured"},
+		{"redis without key", base, []string{"REDIS_URL=redis://127.0.0.1:6379/0"}, "config: session.encryption_key: must be set (SESSION_ENCRYPTION_KEY)"},
 		{"bad encryption key", base, []string{"SESSION_ENCRYPTION_KEY=abc"}, "session.encryption_key"},
 		{"bad log level", base, []string{"LOG_LEVEL=loud"}, `log.level: must be debug, info, warn or error, not "loud"`},
 		{"webhook without secret", base, []string{"WEBHOOK_URL=https://x.example/hook"}, "telegram.webhook.secret"},
 		{"lock ttl too short", base + "updates: {lock_ttl: 1s, handler_timeout: 5s}\n", nil, "updates.lock_ttl: must be longer than updates.handler_timeout"},
-		{"missing guard", "plugins:\n  needy: {enabled: true}\n", nil, `needs guard "auth", which no enabled plugin provides`},
+		{"missing guard", "plugins:\n  needy: {enabled: true}\n", nil, `plugin needy: needy.x needs guard "nobody", which no plugin provides`},
+		{"guard of a disabled plugin", "plugins:\n  needy: {enabled: true}\n  demo: {enabled: false}\n", nil, "config: plugins.demo.enabled: needy needs plugin demo: enable it, or disable them"},
 		{"env wrong type", base, []string{"COPPERX_BOT_UPDATES__WORKERS=lots"}, "workers"},
 		{"env unknown key", base, []string{"COPPERX_BOT_TELEGRAM__NOPE=1"}, "nope"},
 	}
@@ -97,7 +107,9 @@ type needy struct{}
 
 func (needy) Name() string { return "needy" }
 func (needy) Setup(r *kernel.Registrar) error {
-	r.Action("x", func(*kernel.Ctx) error { return nil }, kernel.Guard("auth"))
+	r.Action("x", func(*kernel.Ctx) error { return nil }, kernel.Guard("nobody"))
+	r.Action("y", func(*kernel.Ctx) error { return nil }, kernel.Guard("demo.guard"))
+	r.Action("z", func(*kernel.Ctx) error { return nil }, kernel.Guard("demo.guard"))
 	return nil
 }
 
@@ -115,7 +127,7 @@ func (limited) Setup(r *kernel.Registrar) error {
 // its own rate limit an "unknown" key, and its commands vanish.
 func TestDisabledPluginKeepsItsConfigValid(t *testing.T) {
 	h, err := kerneltest.Build(t, kerneltest.Options{
-		Config: "plugins:\n  demo: {enabled: true}\n  limited: {enabled: false}\nrate_limits:\n  slowly: {rate: 2, period: 1m}\n" +
+		Config: "plugins:\n  demo: {enabled: true}\n  limited: {enabled: false}\nrate_limits:\n  limited: {slowly: {rate: 2, period: 1m}}\n" +
 			"commands:\n  - {name: greet, action: demo.greet}\n  - {name: x, action: limited.x, menu: true}\n",
 		Plugins:      []kernel.Plugin{&demo{}, limited{}},
 		ExtraLocales: map[string]string{"en": strings.Replace(demoLocale, "commands:\n", "commands:\n  x: X\n", 1)},
@@ -130,21 +142,23 @@ func TestDisabledPluginKeepsItsConfigValid(t *testing.T) {
 	}
 }
 
-// badFlow declares a flow whose step names a step that does not exist.
+// badFlow declares a flow with a step that takes no input.
 type badFlow struct{}
 
 func (badFlow) Name() string { return "badflow" }
 func (badFlow) Setup(r *kernel.Registrar) error {
-	r.Flow("f", kernel.Flow{Steps: map[string]kernel.Step{"a": {Next: []string{"b"}}}})
+	r.Flow("f", kernel.Flow[struct{}]{Steps: []kernel.Step[struct{}]{
+		{Name: "a", Ask: func(*kernel.Ctx, *struct{}) error { return nil }},
+	}})
 	return nil
 }
 
-func TestFlowWithUndeclaredNextFailsStart(t *testing.T) {
+func TestFlowStepWithoutInputFailsStart(t *testing.T) {
 	_, err := kerneltest.Build(t, kerneltest.Options{
 		Config:  "plugins:\n  badflow: {enabled: true}\n",
 		Plugins: []kernel.Plugin{badFlow{}},
 	})
-	if err == nil || !strings.Contains(err.Error(), `plugin badflow: flow "f" step "a": next step "b" is not declared`) {
+	if err == nil || !strings.Contains(err.Error(), `plugin badflow: flow "f": step "a" takes neither text nor taps`) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -167,10 +181,20 @@ func (failing) Setup(r *kernel.Registrar) error {
 
 func TestSetupErrorIsTheOneReported(t *testing.T) {
 	_, err := kerneltest.Build(t, kerneltest.Options{
-		Config:  "plugins:\n  failing: {enabled: true, max: lots}\nrate_limits:\n  slowly: {rate: 2, period: 1m}\n",
+		Config:  "plugins:\n  failing: {enabled: true, max: lots}\nrate_limits:\n  failing: {slowly: {rate: 2, period: 1m}}\n",
 		Plugins: []kernel.Plugin{failing{}},
 	})
-	if err == nil || !strings.Contains(err.Error(), "plugins.failing") || strings.Contains(err.Error(), "no plugin uses this limit") {
+	if err == nil || err.Error() != `config: plugins.failing.max: want a whole number, not "lots"` {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestConfigPathVariableIsNotAKey: COPPERX_BOT_CONFIG names the file; the
+// environment loader must not read it as a config key.
+func TestConfigPathVariableIsNotAKey(t *testing.T) {
+	cfg := kernel.DefaultConfig()
+	err := kernel.LoadConfig(kernel.Source{YAML: []byte("flows: {timeout: 5m}\n"), Environ: []string{kernel.PathEnv + "=config.yaml"}}, &cfg, nil)
+	if err != nil {
+		t.Fatalf("LoadConfig with %s set: %v", kernel.PathEnv, err)
 	}
 }

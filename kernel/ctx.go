@@ -1,22 +1,25 @@
 package kernel
 
 import (
+	"math"
+
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
+	"github.com/shopspring/decimal"
 
+	"github.com/copperx-bot/payoutbot/kernel/i18n"
 	"github.com/copperx-bot/payoutbot/kernel/secret"
 )
 
 // Ctx is what a handler gets for one update: the user's language and
-// messages, reply helpers (HTML, escaped values), the session, the flow and
+// messages, reply helpers (replies.go), the session, the running flow and
 // the principal. It is a context.Context bounded by updates.handler_timeout.
 type Ctx struct {
 	context.Context
@@ -35,14 +38,16 @@ type Ctx struct {
 
 	chatType string
 	plugin   string // plugin whose handler runs
-	action   string // full action or callback name
+	action   string // full action, callback or flow step being handled
 	command  string // the Telegram command that led here, if any
 	args     []string
 	text     string
 	sess     *session
+	flow     *flowRun   // the running flow's declaration and data, once loaded
 	parked   *FlowState // the user's flow in another chat, out of reach of this update
 	sessKey  string
 	answered bool
+	touched  map[int64]bool // messages sent or edited during this update
 }
 
 // T returns the localized message key with data interpolated (values are
@@ -54,15 +59,56 @@ func (c *Ctx) Plural(key string, count any, data map[string]any) string {
 	return c.k.catalog.Plural(c.Lang, key, count, data)
 }
 
+// Format is how the user's language writes numbers, dates and times.
+func (c *Ctx) Format() i18n.Format { return c.k.catalog.Format(c.Lang) }
+
+// FormatAmount writes an amount the user's way, exactly, with at least
+// two decimals: "1,250.50" in English, "1.250,50" in Spanish.
+func (c *Ctx) FormatAmount(d decimal.Decimal) string { return c.Format().Amount(d, 2) }
+
+// FormatDecimal writes d the user's way with at least minPlaces decimals.
+func (c *Ctx) FormatDecimal(d decimal.Decimal, minPlaces int) string {
+	return c.Format().Amount(d, minPlaces)
+}
+
+// ParseDecimal reads a number the user typed, the user's way (see
+// i18n.Format.Parse); refusals are *i18n.NumberError.
+func (c *Ctx) ParseDecimal(s string) (decimal.Decimal, error) { return c.Format().Parse(s) }
+
+// FormatDuration writes d for people in one unit, with the language's
+// plural forms: "45 seconds" under a minute, then whole minutes, hours or
+// days ("5 minutes", "1 hour").
+func (c *Ctx) FormatDuration(d time.Duration) string {
+	return formatDuration(c.k.catalog, c.Lang, d)
+}
+
+func formatDuration(cat *i18n.Catalog, lang string, d time.Duration) string {
+	unit, n := "seconds", int64(math.Ceil(d.Seconds()))
+	switch {
+	case d >= 24*time.Hour:
+		unit, n = "days", int64(d/(24*time.Hour))
+	case d >= time.Hour:
+		unit, n = "hours", int64(d/time.Hour)
+	case d >= time.Minute:
+		unit, n = "minutes", int64(d/time.Minute)
+	}
+	return cat.Plural(lang, "kernel.duration."+unit, n, map[string]any{"n": n})
+}
+
 // Text is the message text (without the command, for commands).
 func (c *Ctx) Text() string { return c.text }
 
-// Args are the command's words after the command, or the callback's
-// arguments after "<plugin>:<action>".
+// Args are the command's words after the command, or the button's
+// arguments.
 func (c *Ctx) Args() []string { return c.args }
 
-// Action is the full name of the action or callback being handled.
+// Action is the full name of the action, callback or flow step being
+// handled.
 func (c *Ctx) Action() string { return c.action }
+
+// Command is the Telegram command (or the button standing for one) that
+// led to this handler, "" for a button or typed text.
+func (c *Ctx) Command() string { return c.command }
 
 // IsPrivate reports a private chat.
 func (c *Ctx) IsPrivate() bool { return c.chatType == gotgbot.ChatTypePrivate }
@@ -84,132 +130,6 @@ func (c *Ctx) MessageID() int64 {
 
 // Username is the bot's username (for deep links).
 func (c *Ctx) Username() string { return c.k.bot.Username }
-
-// Button is a localized callback button for the current plugin's callback
-// action with args. A bad button makes the send fail, not the user's chat.
-func (c *Ctx) Button(labelKey, action string, args ...string) Button {
-	d, err := CallbackData(c.plugin, action, args...)
-	if err != nil {
-		c.Log.Error("bad callback button", "err", err)
-		d = string(make([]byte, MaxCallbackData+1)) // rejected by markup
-	}
-	return Button{Text: c.T(labelKey, nil), Data: d}
-}
-
-// URLButton is a localized link button.
-func (c *Ctx) URLButton(labelKey, url string) Button {
-	return Button{Text: c.T(labelKey, nil), URL: url}
-}
-
-// CopyButton is a localized copy-to-clipboard button.
-func (c *Ctx) CopyButton(labelKey, text string) Button {
-	return Button{Text: c.T(labelKey, nil), Copy: text}
-}
-
-// Send sends an HTML message to the chat and returns its id.
-func (c *Ctx) Send(text string, kb *Keyboard) (int64, error) {
-	id, err := c.k.send(c, c.ChatID, text, kb)
-	c.notePrompt(id, kb)
-	return id, err
-}
-
-// notePrompt remembers the newest flow message with buttons; the one it
-// replaces loses its buttons, so only the current step's stay live.
-func (c *Ctx) notePrompt(id int64, kb *Keyboard) {
-	f := c.sess.Flow
-	if id == 0 || f == nil || kb.Empty() {
-		return
-	}
-	if f.Prompt != 0 && f.Prompt != id && (f.Chat == 0 || f.Chat == c.ChatID) {
-		if err := c.k.removeButtons(c, c.ChatID, f.Prompt); err != nil {
-			c.Log.Debug("could not remove the previous prompt's buttons", "err", err)
-		}
-	}
-	f.Prompt = id
-}
-
-// parkForeignFlow hides a flow that runs in another of the user's chats
-// from this update; unparkFlow puts it back before the session is saved.
-func (c *Ctx) parkForeignFlow() {
-	if f := c.sess.Flow; f != nil && f.Chat != 0 && f.Chat != c.ChatID {
-		c.parked, c.sess.Flow = f, nil
-	}
-}
-
-func (c *Ctx) unparkFlow() {
-	if c.parked != nil && c.sess.Flow == nil {
-		c.sess.Flow = c.parked
-	}
-	c.parked = nil
-}
-
-// endFlowQuietly ends the flow and removes its prompt's buttons.
-func (c *Ctx) endFlowQuietly() {
-	f := c.sess.Flow
-	c.sess.Flow = nil
-	if f != nil && f.Prompt != 0 {
-		chat := f.Chat
-		if chat == 0 {
-			chat = c.ChatID
-		}
-		if err := c.k.removeButtons(c, chat, f.Prompt); err != nil {
-			c.Log.Debug("could not remove the buttons of an ended flow", "err", err)
-		}
-	}
-}
-
-// Say sends the localized message key.
-func (c *Ctx) Say(key string, data map[string]any, kb *Keyboard) (int64, error) {
-	return c.Send(c.T(key, data), kb)
-}
-
-// Edit replaces the text and buttons of one of the bot's messages.
-func (c *Ctx) Edit(messageID int64, text string, kb *Keyboard) error {
-	return c.k.edit(c, c.ChatID, messageID, text, kb)
-}
-
-// Show edits the message whose button was tapped, or sends a new message
-// when the update is not a button tap (Refresh, paging, back).
-func (c *Ctx) Show(text string, kb *Keyboard) (int64, error) {
-	if c.IsCallback() && c.MessageID() != 0 {
-		id := c.MessageID()
-		if err := c.Edit(id, text, kb); err == nil {
-			c.notePrompt(id, kb)
-			return id, nil
-		}
-	}
-	return c.Send(text, kb)
-}
-
-// EditButtons replaces the inline keyboard of a message, keeping its text.
-func (c *Ctx) EditButtons(messageID int64, kb *Keyboard) error {
-	return c.k.editButtons(c, c.ChatID, messageID, kb)
-}
-
-// RemoveButtons removes the inline keyboard of a message.
-func (c *Ctx) RemoveButtons(messageID int64) error {
-	return c.k.removeButtons(c, c.ChatID, messageID)
-}
-
-// Delete deletes a message in the chat (the user's too, in private chats).
-func (c *Ctx) Delete(messageID int64) error { return c.k.deleteMessage(c, c.ChatID, messageID) }
-
-// SendPhoto sends a PNG with an HTML caption.
-func (c *Ctx) SendPhoto(name string, png []byte, caption string, kb *Keyboard) (int64, error) {
-	id, err := c.k.sendPhoto(c, c.ChatID, name, png, caption, kb)
-	c.notePrompt(id, kb)
-	return id, err
-}
-
-// Answer answers the button tap with a short notice (or an alert); only the
-// first answer counts, later ones are ignored.
-func (c *Ctx) Answer(text string, alert bool) {
-	if c.Update.CallbackQuery == nil || c.answered {
-		return
-	}
-	c.answered = true
-	c.k.answer(c, c.Update.CallbackQuery.Id, text, alert)
-}
 
 // Get decodes the durable session value key into v; false when absent.
 func (c *Ctx) Get(key string, v any) bool {
@@ -261,75 +181,7 @@ func (c *Ctx) SetPrincipal(p *Principal) { c.sess.setPrincipal(p) }
 // chosen language stays.
 func (c *Ctx) ResetSession() {
 	c.sess.reset()
-	c.parked = nil
-}
-
-// Flow is the running flow, or nil.
-func (c *Ctx) Flow() *FlowState { return c.sess.Flow }
-
-// InFlow reports whether the named flow ("<plugin>.<flow>" or a name local
-// to the current plugin) is running at one of steps (any step when none).
-func (c *Ctx) InFlow(name string, steps ...string) bool {
-	f := c.sess.Flow
-	if f == nil || (f.Name != name && f.Name != c.plugin+"."+name) {
-		return false
-	}
-	return len(steps) == 0 || slices.Contains(steps, f.Step)
-}
-
-// StartFlow starts a flow of the current plugin at step, replacing any open
-// flow.
-func (c *Ctx) StartFlow(name, step string) error {
-	full := c.plugin + "." + name
-	f, ok := c.k.flows[full]
-	if !ok {
-		return fmt.Errorf("start flow %s: not declared", full)
-	}
-	if _, ok := f.Steps[step]; !ok {
-		return fmt.Errorf("start flow %s at %s: %w", full, step, ErrUndeclaredTransition)
-	}
-	if c.parked != nil { // one flow per user: this one replaces the other chat's
-		c.sess.Flow, c.parked = c.parked, nil
-		c.endFlowQuietly()
-	}
-	c.sess.Flow = &FlowState{Name: full, Step: step, Version: f.Version, Data: map[string]string{},
-		Expires: c.k.now().Add(c.k.cfg.Flows.Timeout), Chat: c.ChatID}
-	return nil
-}
-
-// Next moves the running flow to step, which the current step must have
-// declared.
-func (c *Ctx) Next(step string) error {
-	fs := c.sess.Flow
-	if fs == nil {
-		return fmt.Errorf("next %s: no flow running: %w", step, ErrUndeclaredTransition)
-	}
-	f := c.k.flows[fs.Name]
-	if f == nil || !slices.Contains(f.Steps[fs.Step].Next, step) {
-		return fmt.Errorf("flow %s: %s → %s: %w", fs.Name, fs.Step, step, ErrUndeclaredTransition)
-	}
-	fs.Step = step
-	fs.Expires = c.k.now().Add(c.k.cfg.Flows.Timeout)
-	return nil
-}
-
-// FlowData returns a value of the running flow's scratch data.
-func (c *Ctx) FlowData(key string) string {
-	if c.sess.Flow == nil {
-		return ""
-	}
-	return c.sess.Flow.Data[key]
-}
-
-// SetFlowData sets a value in the running flow's scratch data.
-func (c *Ctx) SetFlowData(key, value string) {
-	if c.sess.Flow == nil {
-		return
-	}
-	if c.sess.Flow.Data == nil {
-		c.sess.Flow.Data = map[string]string{}
-	}
-	c.sess.Flow.Data[key] = value
+	c.parked, c.flow = nil, nil
 }
 
 // SetFlowSecret keeps a secret of the running flow (such as a login's
@@ -337,7 +189,7 @@ func (c *Ctx) SetFlowData(key, value string) {
 func (c *Ctx) SetFlowSecret(key string, v secret.Secret) error {
 	f := c.sess.Flow
 	if f == nil {
-		return fmt.Errorf("flow secret %s: no flow running", key)
+		return fmt.Errorf("flow secret %s: %w", key, errNoFlow)
 	}
 	ct, err := c.k.sealer.Seal(v, c.flowAAD(key))
 	if err != nil {
@@ -370,20 +222,6 @@ func (c *Ctx) flowAAD(key string) []byte {
 	return []byte(c.sessKey + "\x00" + c.sess.Flow.Name + "\x00" + key)
 }
 
-// EndFlow ends the running flow.
-func (c *Ctx) EndFlow() { c.sess.Flow = nil }
-
-// Emit delivers an in-process event to every listener, in registration
-// order; the first error stops delivery.
-func (c *Ctx) Emit(event string, payload any) error {
-	for _, h := range c.k.listeners[event] {
-		if err := h(c, payload); err != nil {
-			return fmt.Errorf("event %s: %w", event, err)
-		}
-	}
-	return nil
-}
-
 // Invoke runs another action (guards included) within this update, as if
 // its command had been sent: used to resume the command a guard blocked.
 func (c *Ctx) Invoke(action string, args []string) error {
@@ -394,14 +232,40 @@ func (c *Ctx) Invoke(action string, args []string) error {
 	// The invoked action sees its own arguments, never the text of the
 	// update that led here (which may be an OTP).
 	c.text = strings.Join(args, " ")
+	if cmd := c.k.bound[action]; cmd != nil {
+		c.command = cmd.name
+	}
 	return c.k.runRoute(c, rt, args)
 }
 
-// Allow applies the named rate limit to the user; when refused it reports
-// how long to wait.
+// Allow applies a rate limit of the current plugin (by its local name, or
+// a full "<plugin>.<name>") to the user; when refused it reports how long
+// to wait.
 func (c *Ctx) Allow(limit string) (bool, time.Duration, error) {
+	if !strings.Contains(limit, ".") {
+		limit = c.plugin + "." + limit
+	}
 	return c.k.allow(c, limit)
 }
+
+// Needs reports whether action's route requires guard (say "auth.kyc"),
+// so a menu can leave out what the user cannot do yet.
+func (c *Ctx) Needs(action, guard string) bool {
+	rt := c.k.actions[action]
+	if rt == nil {
+		return false
+	}
+	for _, g := range rt.guards {
+		if g == guard {
+			return true
+		}
+	}
+	return false
+}
+
+// CommandFor is the command that runs action ("/send"), "" when no enabled
+// command binds it. Messages say {{cmd "transfer.send"}} instead.
+func (c *Ctx) CommandFor(action string) string { return c.k.commandFor(action) }
 
 // Now is the kernel's clock.
 func (c *Ctx) Now() time.Time { return c.k.now() }

@@ -37,13 +37,12 @@ func (d *demo) Setup(r *kernel.Registrar) error {
 		_, err := c.Say("demo.greet", map[string]any{"name": c.Text()}, nil)
 		return err
 	})
-	r.Action("order", d.order0)
-	r.Flow("order", kernel.Flow{Version: 1, Steps: map[string]kernel.Step{
-		"name":    {Text: d.askQty, Next: []string{"qty"}},
-		"qty":     {Text: d.summary, Next: []string{"confirm"}},
-		"confirm": {},
+	r.Action("order", func(c *kernel.Ctx) error { return c.StartFlow("order", nil) })
+	r.Flow("order", kernel.Flow[order]{Version: 1, Steps: []kernel.Step[order]{
+		{Name: "name", Ask: d.askName, Text: d.takeName},
+		{Name: "qty", Ask: d.askQty, Text: d.takeQty},
+		{Name: "confirm", Ask: d.summary, Tap: kernel.Taps[order]{"confirm": d.confirm}},
 	}})
-	r.Callback("confirm", d.confirm)
 	r.Action("boom", func(*kernel.Ctx) error { panic("kaboom") })
 	r.Action("fail", func(*kernel.Ctx) error { return errors.New("db password=hunter2 refused") })
 	r.Action("seq", d.seq)
@@ -65,10 +64,7 @@ func (d *demo) Setup(r *kernel.Registrar) error {
 		return err
 	})
 	r.Action("wander", func(c *kernel.Ctx) error {
-		if err := c.StartFlow("order", "name"); err != nil {
-			return err
-		}
-		return c.Next("confirm") // name may only move to qty
+		return c.StartFlow("order", nil, "nowhere") // no such step
 	})
 	r.Action("longbutton", func(c *kernel.Ctx) error {
 		_, err := c.Send("x", kernel.NewKeyboard().Row(c.Button("demo.confirm_button", "confirm", strings.Repeat("z", 70))))
@@ -84,7 +80,7 @@ func (d *demo) Setup(r *kernel.Registrar) error {
 		return err
 	})
 	r.Action("private", func(c *kernel.Ctx) error { _, err := c.Say("demo.greet", nil, nil); return err }, kernel.Private())
-	r.Guard("demo_guard", func(c *kernel.Ctx) (bool, error) {
+	r.Guard("demo.guard", func(c *kernel.Ctx) (bool, error) {
 		var ok bool
 		if c.Get("demo.allowed", &ok) && ok {
 			return true, nil
@@ -93,60 +89,54 @@ func (d *demo) Setup(r *kernel.Registrar) error {
 		return false, err
 	})
 	r.Action("allow", func(c *kernel.Ctx) error { return c.Set("demo.allowed", true) })
-	r.Action("guarded", func(c *kernel.Ctx) error { _, err := c.Say("demo.secret", nil, nil); return err }, kernel.Guard("demo_guard"))
+	r.Action("guarded", func(c *kernel.Ctx) error { _, err := c.Say("demo.secret", nil, nil); return err }, kernel.Guard("demo.guard"))
 	return nil
 }
 
-func (d *demo) order0(c *kernel.Ctx) error {
-	if err := c.StartFlow("order", "name"); err != nil {
-		return err
-	}
-	_, err := c.Say("demo.ask_name", nil, cancelOnly(c))
+// order is the order flow's data.
+type order struct {
+	Name string `json:"name"`
+	Qty  int    `json:"qty"`
+}
+
+func (d *demo) askName(c *kernel.Ctx, _ *order) error {
+	_, err := c.Say("demo.ask_name", nil, kernel.NewKeyboard().Row(c.CancelButton()))
 	return err
 }
 
-// cancelOnly is a prompt's Cancel button.
-func cancelOnly(c *kernel.Ctx) *kernel.Keyboard {
-	return kernel.NewKeyboard().Row(kernel.Button{Text: c.T("demo.cancel_button", nil), Data: "kernel:cancel"})
-}
-
-func (d *demo) askQty(c *kernel.Ctx) error {
+func (d *demo) takeName(c *kernel.Ctx, o *order) (kernel.Move, error) {
 	if len(c.Text()) < 2 {
 		_, err := c.Say("demo.bad_name", nil, nil)
-		return err
+		return kernel.Stay, err
 	}
-	c.SetFlowData("name", c.Text())
-	if err := c.Next("qty"); err != nil {
-		return err
-	}
-	_, err := c.Say("demo.ask_qty", nil, cancelOnly(c))
+	o.Name = c.Text()
+	return kernel.Next("qty"), nil
+}
+
+func (d *demo) askQty(c *kernel.Ctx, _ *order) error {
+	_, err := c.Say("demo.ask_qty", nil, kernel.NewKeyboard().Row(c.CancelButton()))
 	return err
 }
 
-func (d *demo) summary(c *kernel.Ctx) error {
+func (d *demo) takeQty(c *kernel.Ctx, o *order) (kernel.Move, error) {
 	n, err := strconv.Atoi(c.Text())
 	if err != nil || n <= 0 {
-		return kernel.Fail("demo.bad_qty", nil)
+		return kernel.Stay, kernel.Fail("demo.bad_qty", nil)
 	}
-	c.SetFlowData("qty", c.Text())
-	c.SetFlowData("nonce", "n"+c.Text())
-	if err := c.Next("confirm"); err != nil {
-		return err
-	}
-	kb := kernel.NewKeyboard().Row(c.Button("demo.confirm_button", "confirm", "n"+c.Text()))
-	_, err = c.Say("demo.summary", map[string]any{"name": c.FlowData("name"), "qty": n}, kb)
+	o.Qty = n
+	return kernel.Next("confirm"), nil
+}
+
+func (d *demo) summary(c *kernel.Ctx, o *order) error {
+	kb := kernel.NewKeyboard().Row(c.Tap("demo.confirm_button", "confirm"), c.CancelButton())
+	_, err := c.Say("demo.summary", map[string]any{"name": o.Name, "qty": o.Qty}, kb)
 	return err
 }
 
-func (d *demo) confirm(c *kernel.Ctx) error {
-	if !c.InFlow("order", "confirm") || len(c.Args()) != 1 || c.Args()[0] != c.FlowData("nonce") {
-		return kernel.ErrStaleCallback
-	}
-	c.EndFlow()
+func (d *demo) confirm(c *kernel.Ctx, _ *order) (kernel.Move, error) {
 	d.confirmed.Add(1)
-	_ = c.RemoveButtons(c.MessageID())
-	_, err := c.Say("demo.done", nil, nil)
-	return err
+	_, err := c.Show(c.T("demo.done", nil), nil)
+	return kernel.Done, err
 }
 
 func (d *demo) seq(c *kernel.Ctx) error {

@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"strings"
+
 	"errors"
 	"fmt"
 )
@@ -38,4 +40,38 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 
 func cfgErr(key, format string, args ...any) error {
 	return &ConfigError{Key: key, Err: fmt.Errorf(format, args...)}
+}
+
+// ConfigErrorf reports a bad value of a config section's key, relative to
+// the section: a plugin's Validate returns ConfigErrorf("qr_size", "must
+// be between 128 and 2048") and the kernel names it
+// plugins.wallet.qr_size. Join several with errors.Join.
+func ConfigErrorf(key, format string, args ...any) error { return cfgErr(key, format, args...) }
+
+// withPrefix puts prefix in front of the keys of err's ConfigErrors (and
+// turns any other error into one naming prefix).
+func withPrefix(prefix string, err error) error {
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range multi.Unwrap() {
+			out = append(out, withPrefix(prefix, e))
+		}
+		return errors.Join(out...)
+	}
+	var ce *ConfigError
+	var keyed interface {
+		ConfigKey() string
+		ConfigProblem() string
+	}
+	switch {
+	case errors.As(err, &ce):
+	case errors.As(err, &keyed): // a section's own error type (copperx's)
+		ce = &ConfigError{Key: keyed.ConfigKey(), Err: errors.New(keyed.ConfigProblem())}
+	default:
+		return &ConfigError{Key: prefix, Err: err}
+	}
+	if ce.Key == prefix || strings.HasPrefix(ce.Key, prefix+".") {
+		return ce
+	}
+	return &ConfigError{Key: joinKey(prefix, ce.Key), Err: ce.Err}
 }

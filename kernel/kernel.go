@@ -1,15 +1,13 @@
 package kernel
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
-	"regexp"
+	"maps"
+	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,8 +24,10 @@ import (
 type Options struct {
 	Config  Config
 	Plugins []Plugin
-	// Locales is the folder of <lang>.yaml files.
-	Locales fs.FS
+	// Locales is the folder of <lang>.yaml files; LocaleOverlay, when set
+	// (i18n.dir), holds partial files whose keys replace those messages.
+	Locales       fs.FS
+	LocaleOverlay fs.FS
 	// Store and Limiter override the ones built from config (tests).
 	Store   store.Store
 	Limiter ratelimit.Limiter
@@ -36,6 +36,10 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Clock replaces time.Now (tests).
 	Clock func() time.Time
+	// CheckOnly builds the kernel to validate the configuration
+	// (check-config): required secrets may be unset (MissingSecrets lists
+	// them), and nothing connects anywhere.
+	CheckOnly bool
 }
 
 // Kernel is a configured bot: plugins set up, configuration validated,
@@ -56,37 +60,20 @@ type Kernel struct {
 	enabled    []string
 	actions    map[string]*route
 	callbacks  map[string]*route
-	flows      map[string]*Flow
+	flows      map[string]*flowDef
 	guards     map[string]GuardFunc
-	listeners  map[string][]EventHandler
-	errorHooks []ErrorHook
+	listeners  map[reflect.Type][]eventHandler
+	errorHooks []errorHook
 	limits     map[string]ratelimit.Limit
+	links      []link
 	services   []Service
 	commands   []*command
-	byName     map[string]*command
+	byName     map[string]*command // by command name and alias
+	bound      map[string]*command // by action: the command that runs it
 	menu       []*command
+	missing    []Secret
 
 	disp *dispatcher
-}
-
-// command is an enabled Telegram command.
-type command struct {
-	name    string
-	aliases []string
-	menu    bool
-	route   *route // nil for a config-defined message command
-	message string
-	buttons []ButtonConfig
-}
-
-var commandPattern = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
-
-// builtins are always there; config may rename them or add aliases.
-var builtins = []CommandConfig{
-	{Name: "start", Action: "kernel.start"},
-	{Name: "help", Action: "kernel.help", Menu: true},
-	{Name: "cancel", Action: "kernel.cancel", Menu: true},
-	{Name: "language", Action: "kernel.language", Menu: true},
 }
 
 // New sets up the enabled plugins and validates the configuration against
@@ -96,16 +83,33 @@ func New(opts Options) (*Kernel, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	missing := cfg.missingSecrets()
+	if !opts.CheckOnly && len(missing) > 0 {
+		var errs []error
+		for _, m := range missing {
+			errs = append(errs, cfgErr(m.Key, "must be set (%s): %s", m.Env, m.Why))
+		}
+		return nil, errors.Join(errs...)
+	}
+	if opts.CheckOnly {
+		// Validate without secrets and without connecting anywhere.
+		cfg.Telegram.Token = "0:check-config"
+		if opts.Store == nil {
+			opts.Store, opts.Limiter = store.NewMemory(), ratelimit.NewMemory()
+		}
+	}
 	k := &Kernel{
 		cfg: cfg, log: opts.Logger, now: opts.Clock, registry: opts.Registry,
 		plugins:   opts.Plugins,
 		actions:   map[string]*route{},
 		callbacks: map[string]*route{},
-		flows:     map[string]*Flow{},
+		flows:     map[string]*flowDef{},
 		guards:    map[string]GuardFunc{},
-		listeners: map[string][]EventHandler{},
-		limits:    map[string]ratelimit.Limit{},
+		listeners: map[reflect.Type][]eventHandler{},
+		limits:    map[string]ratelimit.Limit{"default": cfg.RateLimits["default"]},
 		byName:    map[string]*command{},
+		bound:     map[string]*command{},
+		missing:   missing,
 	}
 	if k.log == nil {
 		k.log = slog.New(slog.DiscardHandler)
@@ -121,13 +125,18 @@ func New(opts Options) (*Kernel, error) {
 	if opts.Locales == nil {
 		return nil, cfgErr("i18n.dir", "no locales given")
 	}
-	cat, err := i18n.Load(opts.Locales, cfg.I18n.Default)
+	var overlays []fs.FS
+	if opts.LocaleOverlay != nil {
+		overlays = append(overlays, opts.LocaleOverlay)
+	}
+	cat, err := i18n.Load(opts.Locales, cfg.I18n.Default, overlays...)
 	if err != nil {
 		return nil, &ConfigError{Key: "i18n", Err: err}
 	}
 	if err := cat.Check(); err != nil {
-		return nil, &ConfigError{Key: "i18n", Err: err}
+		return nil, localeErrors(err)
 	}
+	cat.SetCommands(k.commandFor)
 	k.catalog = cat
 
 	if err := k.openStore(opts); err != nil {
@@ -144,6 +153,9 @@ func New(opts Options) (*Kernel, error) {
 		return nil, err
 	}
 	if err := k.checkRoutes(); err != nil {
+		return nil, err
+	}
+	if err := k.checkLinks(); err != nil {
 		return nil, err
 	}
 	k.disp = newDispatcher(cfg.Updates.Workers, k.handle)
@@ -201,21 +213,9 @@ func (k *Kernel) openStore(opts Options) error {
 	return nil
 }
 
-func (k *Kernel) registerBuiltins() {
-	r := &Registrar{k: k, plugin: "kernel"}
-	r.Action("start", k.start)
-	r.Action("help", k.help)
-	r.Action("cancel", k.cancel)
-	r.Action("language", k.language)
-	r.Callback("run", k.runMenu)
-	r.Callback("lang", k.setLanguage)
-	r.Callback("cancel", k.cancel)
-}
-
 func (k *Kernel) setupPlugins() error {
 	var errs []error
 	seen := map[string]bool{"kernel": true}
-	dormant := map[string]bool{} // limits only disabled plugins declare
 	for _, p := range k.plugins {
 		name := p.Name()
 		if !namePattern.MatchString(name) || seen[name] {
@@ -230,56 +230,60 @@ func (k *Kernel) setupPlugins() error {
 			continue
 		}
 		if !on {
-			for l := range k.dormantLimits(p, section) {
-				dormant[l] = true
-			}
 			continue
 		}
 		r := &Registrar{k: k, plugin: name, section: section}
 		if err := p.Setup(r); err != nil {
-			errs = append(errs, fmt.Errorf("plugin %s: setup: %w", name, err))
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				errs = append(errs, err) // it names its key already
+			} else {
+				errs = append(errs, fmt.Errorf("plugin %s: setup: %w", name, err))
+			}
 		}
 		r.finish()
 		errs = append(errs, r.errs...)
 		k.services = append(k.services, r.services...)
 		k.enabled = append(k.enabled, name)
 	}
-	for name := range k.cfg.Plugins {
+	for _, name := range slices.Sorted(maps.Keys(k.cfg.Plugins)) {
 		if !seen[name] {
 			errs = append(errs, cfgErr("plugins."+name, "no such plugin (known: %s)", strings.Join(k.pluginNames(), ", ")))
 		}
 	}
-	for name, l := range k.cfg.RateLimits {
-		if _, declared := k.limits[name]; !declared && name != "default" {
-			// A plugin whose Setup failed may not have declared its limits:
-			// its own error is the one to read, not this one.
-			if !dormant[name] && len(errs) == 0 {
-				errs = append(errs, cfgErr("rate_limits."+name, "no plugin uses this limit"))
+	if len(errs) > 0 {
+		return errors.Join(errs...) // a plugin whose Setup failed may not have declared its limits
+	}
+	// Rate limits belong to their plugin by name (rate_limits.auth.otp), so
+	// a disabled plugin's limits stay valid config without running it.
+	for _, name := range slices.Sorted(maps.Keys(k.cfg.RateLimits)) {
+		owner, limit, _ := strings.Cut(name, ".")
+		switch {
+		case name == "default":
+		case !slices.Contains(k.pluginNames(), owner):
+			errs = append(errs, cfgErr("rate_limits."+name, "no plugin %s (known: %s)", owner, strings.Join(k.pluginNames(), ", ")))
+		case slices.Contains(k.enabled, owner):
+			if _, ok := k.limits[name]; !ok {
+				errs = append(errs, cfgErr("rate_limits."+name, "plugin %s has no rate limit %s (it has: %s)", owner, limit, strings.Join(k.limitsOf(owner), ", ")))
 			}
-			continue
 		}
-		k.limits[name] = l
 	}
 	return errors.Join(errs...)
 }
 
-// dormantLimits runs a disabled plugin's Setup against a scratch kernel,
-// only to learn the rate limits it would declare, so that their config
-// stays valid while the plugin is off. Setup declares and does no I/O, so
-// this has no effect; its errors are the disabled plugin's business.
-func (k *Kernel) dormantLimits(p Plugin, section map[string]any) (names map[string]bool) {
-	names = map[string]bool{}
-	scratch := &Kernel{
-		cfg: k.cfg, log: slog.New(slog.DiscardHandler), now: k.now, catalog: k.catalog, store: k.store,
-		actions: map[string]*route{}, callbacks: map[string]*route{}, flows: map[string]*Flow{},
-		guards: map[string]GuardFunc{}, listeners: map[string][]EventHandler{}, limits: map[string]ratelimit.Limit{},
+// limitsOf lists a plugin's declared limits by their local names.
+func (k *Kernel) limitsOf(plugin string) []string {
+	var out []string
+	for name := range k.limits {
+		if l, ok := strings.CutPrefix(name, plugin+"."); ok {
+			out = append(out, l)
+		}
 	}
-	defer func() { _ = recover() }()
-	_ = p.Setup(&Registrar{k: scratch, plugin: p.Name(), section: section})
-	for l := range scratch.limits {
-		names[l] = true
+	slices.Sort(out)
+	if len(out) == 0 {
+		return []string{"none"}
 	}
-	return names
+	return out
 }
 
 func (k *Kernel) pluginNames() []string {
@@ -309,142 +313,8 @@ func enabledFlag(section map[string]any) (bool, error) {
 	return false, fmt.Errorf("want true or false, got %v", v)
 }
 
-// bindCommands turns the commands list into the command table.
-func (k *Kernel) bindCommands() error {
-	var errs []error
-	add := func(key, format string, args ...any) { errs = append(errs, cfgErr(key, format, args...)) }
-	list := slices.Clone(k.cfg.Commands)
-	for _, b := range builtins {
-		if !slices.ContainsFunc(list, func(c CommandConfig) bool { return c.Action == b.Action }) {
-			list = append(list, b)
-		}
-	}
-	known := map[string]bool{}
-	for _, p := range k.plugins {
-		known[p.Name()] = true
-	}
-	taken := map[string]string{}
-	claim := func(key, name string) {
-		if !commandPattern.MatchString(name) {
-			add(key, "%q is not a Telegram command name (1-32 of a-z 0-9 _)", name)
-			return
-		}
-		if other, dup := taken[name]; dup {
-			add(key, "/%s is already used by %s", name, other)
-			return
-		}
-		taken[name] = key
-	}
-	for i, cc := range list {
-		key := fmt.Sprintf("commands[%d]", i)
-		if cc.Name != "" {
-			key = fmt.Sprintf("commands[%d] (%s)", i, cc.Name)
-		}
-		claim(key+".name", cc.Name)
-		for _, a := range cc.Aliases {
-			claim(key+".aliases", a)
-		}
-		if strings.HasPrefix(cc.Action, "kernel.") && !cc.IsEnabled() {
-			add(key+".enabled", "built-in /%s cannot be disabled", cc.Name)
-		}
-		if (cc.Action == "") == (cc.Message == "") {
-			add(key, "needs exactly one of action or message")
-			continue
-		}
-		if !cc.IsEnabled() {
-			continue
-		}
-		cmd := &command{name: cc.Name, aliases: cc.Aliases, menu: cc.Menu, message: cc.Message, buttons: cc.Buttons}
-		if cc.Action != "" {
-			plugin, _, _ := strings.Cut(cc.Action, ".")
-			rt, ok := k.actions[cc.Action]
-			switch {
-			case ok:
-				cmd.route = rt
-			case plugin != "kernel" && known[plugin] && !slices.Contains(k.enabled, plugin):
-				continue // its plugin is disabled: the command vanishes
-			default:
-				add(key+".action", "unknown action %q", cc.Action)
-				continue
-			}
-		} else {
-			if !k.catalog.Has(cc.Message) {
-				add(key+".message", "locale key %q is missing from %s.yaml", cc.Message, k.catalog.Default())
-			}
-			for j, b := range cc.Buttons {
-				bkey := fmt.Sprintf("%s.buttons[%d]", key, j)
-				if !k.catalog.Has(b.Label) {
-					add(bkey+".label", "locale key %q is missing from %s.yaml", b.Label, k.catalog.Default())
-				}
-				if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "tg") || u.Host == "" && u.Scheme != "tg" {
-					add(bkey+".url", "%q is not an absolute URL", b.URL)
-				}
-			}
-		}
-		if descKey := "commands." + cc.Name; !k.catalog.Has(descKey) {
-			add(key, "locale key %q (its description) is missing from %s.yaml", descKey, k.catalog.Default())
-		}
-		k.commands = append(k.commands, cmd)
-		k.byName[cmd.name] = cmd
-		for _, a := range cmd.aliases {
-			k.byName[a] = cmd
-		}
-		if cmd.menu {
-			k.menu = append(k.menu, cmd)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// checkRoutes verifies guards and limits named by routes exist.
-func (k *Kernel) checkRoutes() error {
-	var errs []error
-	for _, m := range []map[string]*route{k.actions, k.callbacks} {
-		names := make([]string, 0, len(m))
-		for n := range m {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		for _, n := range names {
-			rt := m[n]
-			for _, g := range rt.guards {
-				if _, ok := k.guards[g]; !ok {
-					errs = append(errs, fmt.Errorf("plugin %s: %s needs guard %q, which no enabled plugin provides", rt.plugin, rt.name, g))
-				}
-			}
-			if rt.limit != "" {
-				if _, ok := k.limits[rt.limit]; !ok {
-					errs = append(errs, fmt.Errorf("plugin %s: %s uses rate limit %q, which is not declared", rt.plugin, rt.name, rt.limit))
-				}
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // Enabled lists the enabled plugins in start order.
 func (k *Kernel) Enabled() []string { return slices.Clone(k.enabled) }
-
-// Commands lists the enabled commands as "/name → action" lines, for
-// check-config.
-func (k *Kernel) Commands() []string {
-	out := make([]string, 0, len(k.commands))
-	for _, c := range k.commands {
-		target := "message " + c.message
-		if c.route != nil {
-			target = c.route.name
-		}
-		line := "/" + c.name + " → " + target
-		if len(c.aliases) > 0 {
-			line += " (aliases: /" + strings.Join(c.aliases, ", /") + ")"
-		}
-		if c.menu {
-			line += " [menu]"
-		}
-		out = append(out, line)
-	}
-	return out
-}
 
 // Bot is the Bot API client (for transports and tests).
 func (k *Kernel) Bot() *gotgbot.Bot { return k.bot }
@@ -455,49 +325,23 @@ func (k *Kernel) Store() store.Store { return k.store }
 // Close releases the store.
 func (k *Kernel) Close() error { return k.store.Close() }
 
-// Notifier sends messages outside of an update, for background services.
-type Notifier struct{ k *Kernel }
+// LocaleOverrides lists the messages the locale overlay (i18n.dir)
+// replaced, as "<lang>: <key>".
+func (k *Kernel) LocaleOverrides() []string { return k.catalog.Overridden() }
 
-// Send sends the localized key to a chat in lang ("" = default language).
-func (n *Notifier) Send(ctx context.Context, chatID int64, lang, key string, data map[string]any) error {
-	lang = n.k.catalog.Match(lang) // "" and unknown codes give the default
-	c := &Ctx{Context: ctx, k: n.k, ChatID: chatID, Lang: lang, Log: n.k.log.With("chat", chatID), sess: &session{}}
-	_, err := n.k.send(c, chatID, n.k.catalog.T(lang, key, data), nil)
-	return err
-}
+// MissingSecrets lists the required secrets that are not set (a kernel
+// built with CheckOnly).
+func (k *Kernel) MissingSecrets() []Secret { return slices.Clone(k.missing) }
 
-// Sessions reads users' sessions outside of an update, for background
-// services (such as a deposit subscriber) that act for a logged-in user.
-type Sessions struct{ k *Kernel }
-
-// Principal returns the user's logged-in identity with its token opened,
-// or nil when the user is not logged in (or the token has expired).
-func (s *Sessions) Principal(ctx context.Context, userID int64) (*Principal, error) {
-	key := "sess:" + strconv.FormatInt(userID, 10)
-	raw, _, err := s.k.store.Get(ctx, key, 0)
-	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
+// localeErrors reports the catalog's problems one per line, each as a
+// ConfigError of the locale file (i18n.dir when set).
+func localeErrors(err error) error {
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range multi.Unwrap() {
+			out = append(out, &ConfigError{Key: "locales", Err: e})
+		}
+		return errors.Join(out...)
 	}
-	sess, err := decodeSession(raw)
-	if err != nil {
-		return nil, err
-	}
-	p, err := sess.principal(s.k.sealer, []byte(key))
-	if err != nil || p == nil || !s.k.now().Before(p.ExpiresAt) {
-		return nil, err
-	}
-	return p, nil
-}
-
-// Lang is the user's chosen language ("" when they never chose one).
-func (s *Sessions) Lang(ctx context.Context, userID int64) (string, error) {
-	raw, _, err := s.k.store.Get(ctx, "sess:"+strconv.FormatInt(userID, 10), 0)
-	if err != nil {
-		return "", fmt.Errorf("load session: %w", err)
-	}
-	sess, err := decodeSession(raw)
-	if err != nil {
-		return "", err
-	}
-	return sess.Lang, nil
+	return &ConfigError{Key: "locales", Err: err}
 }

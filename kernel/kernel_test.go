@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/copperx-bot/payoutbot/kernel"
 	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
@@ -57,31 +59,30 @@ func TestTwoStepFlowAndConfirm(t *testing.T) {
 	u.Send("B").Expect(t, "Too short")
 	u.Send("Bob <script>").Expect(t, "How many?")
 	r := u.Send("3").Expect(t, "Bob &lt;script&gt; wants 3. Confirm?")
-	if got := r[0].Message.AllButtons(); len(got) != 1 || got[0].Data != "demo:confirm:n3" {
+	got := r[0].Message.AllButtons()
+	if len(got) != 2 || !strings.HasPrefix(got[0].Data, "demo:order.confirm.confirm:") || !strings.HasPrefix(got[1].Data, "kernel:cancel:") {
 		t.Fatalf("buttons = %+v", got)
 	}
+	confirmData := got[0].Data
 	if f := storedSession(t, h, 42)["flow"].(map[string]any); f["step"] != "confirm" || f["name"] != "demo.order" {
 		t.Fatalf("stored flow = %v", f)
 	}
-	u.Tap("Confirm").Expect(t, "Done.")
+	if r := u.Tap("Confirm").Expect(t, "Done."); r.Kinds()[0] != "edit" {
+		t.Fatalf("Confirm did not turn the summary into the result: %v", r.Kinds())
+	}
 	if d.confirmed.Load() != 1 {
 		t.Fatalf("confirmed %d times", d.confirmed.Load())
 	}
 	if _, ok := storedSession(t, h, 42)["flow"]; ok {
 		t.Fatal("flow still stored after it ended")
 	}
-	// The old Confirm is stale now: refused, nothing happens.
-	m := h.API.Messages(42)
-	var confirmMsg int64
-	for _, msg := range m {
-		if strings.Contains(msg.Text, "Confirm?") {
-			confirmMsg = msg.ID
-			if len(msg.AllButtons()) != 0 {
-				t.Fatal("confirm buttons not removed after confirming")
-			}
-		}
+	// The summary became the result, without buttons; a second tap on the
+	// old Confirm (a double tap) is refused by the kernel, nothing happens.
+	last := u.Last()
+	if last.Text != "Done." || len(last.AllButtons()) != 0 {
+		t.Fatalf("summary after Confirm = %q %v", last.Text, last.AllButtons())
 	}
-	r = u.Handle(u.CallbackUpdate(confirmMsg, "demo:confirm:n3"))
+	r = u.Handle(u.CallbackUpdate(last.ID, confirmData))
 	if !r.Contains("This button has expired") || d.confirmed.Load() != 1 {
 		t.Fatalf("replayed confirm: %q, confirmed=%d", r.Text(), d.confirmed.Load())
 	}
@@ -268,16 +269,13 @@ func TestGuard(t *testing.T) {
 func TestHelpStartAndConfigCommand(t *testing.T) {
 	h, _ := newDemo(t, "")
 	u := h.Private(19)
-	r := u.Send("/help").Expect(t, "/greet, /hello — Say hello", "/support — Contact CopperX support", "/cancel")
-	if r.Contains("/start") {
-		t.Fatal("/help lists /start")
-	}
-	r = u.Send("/start").Expect(t, "Hi Ada!")
+	u.Send("/help").Expect(t, "/start — Start and main menu", "/greet, /hello — Say hello", "/support — Contact CopperX support", "/cancel")
+	r := u.Send("/start").Expect(t, "Hi Ada!")
 	var labels []string
 	for _, b := range r[0].Message.AllButtons() {
 		labels = append(labels, b.Text+"="+b.Data)
 	}
-	if got := strings.Join(labels, " "); got != "Say hello=kernel:run:greet Order something=kernel:run:order Contact CopperX support=kernel:run:support" {
+	if got := strings.Join(labels, " "); got != "Say hello=kernel:run:demo.greet Order something=kernel:run:demo.order" {
 		t.Fatalf("menu = %s", got)
 	}
 	u.Tap("Say hello").Expect(t, "Hello")
@@ -434,10 +432,12 @@ func TestSessionTokenEncryptedAtRest(t *testing.T) {
 	if p, err := d.sessions.Principal(context.Background(), 999); p != nil || err != nil {
 		t.Fatalf("unknown user: %+v, %v", p, err)
 	}
-	if err := d.notifier.Send(context.Background(), 27, "es-ES", "kernel.cancel.nothing", nil); err != nil {
+	if _, err := d.notifier.Send(context.Background(), kernel.Recipient{ChatID: 27, UserID: 27, Lang: "es-ES"}, func(c *kernel.Ctx) (string, *kernel.Keyboard, error) {
+		return c.T("kernel.cancel.nothing", nil) + " " + c.FormatAmount(decimal.RequireFromString("1250.5")), nil, nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if m := h.API.Messages(27); m[len(m)-1].Text != "No hay nada que cancelar." {
+	if m := h.API.Messages(27); m[len(m)-1].Text != "No hay nada que cancelar. 1.250,50" {
 		t.Fatalf("notifier sent %q", m[len(m)-1].Text)
 	}
 	h.Clock.Advance(2 * time.Hour) // the token expired
@@ -546,9 +546,10 @@ func TestEndedFlowLeavesNoLiveButtons(t *testing.T) {
 			u.Send("/order")
 			u.Send("Bob")
 			summary := u.Send("4")[0].Message
-			if len(summary.AllButtons()) != 1 {
+			if len(summary.AllButtons()) != 2 {
 				t.Fatal("summary has no Confirm")
 			}
+			confirm := summary.AllButtons()[0].Data
 			if end == "timeout" {
 				h.Clock.Advance(time.Hour)
 				u.Send("hello").Expect(t, "timed out")
@@ -558,7 +559,7 @@ func TestEndedFlowLeavesNoLiveButtons(t *testing.T) {
 			if m := h.API.Message(32, summary.ID); len(m.AllButtons()) != 0 {
 				t.Fatalf("after %s the summary still has %v", end, m.AllButtons())
 			}
-			if r := u.Handle(u.CallbackUpdate(summary.ID, "demo:confirm:n4")); !r.Contains("expired") || d.confirmed.Load() != 0 {
+			if r := u.Handle(u.CallbackUpdate(summary.ID, confirm)); !r.Contains("expired") || d.confirmed.Load() != 0 {
 				t.Fatal("a confirm from an ended flow went through")
 			}
 		})
@@ -660,7 +661,7 @@ func TestShutdownFinishesInFlightUpdates(t *testing.T) {
 }
 
 func TestReplyAfterHandlerDeadline(t *testing.T) {
-	h, _ := newDemo(t, "updates: {handler_timeout: 50ms, lock_ttl: 1s}\n")
+	h, _ := newDemo(t, "updates: {handler_timeout: 1s, lock_ttl: 2s}\n")
 	r := h.Private(63).Send("/late")
 	if !r.Contains("Hello late!") {
 		t.Fatalf("no reply after the handler's deadline: %q", r.Text())
@@ -718,7 +719,66 @@ func TestOnlyTheCurrentPromptHasButtons(t *testing.T) {
 	if m := h.API.Message(80, first.ID); len(m.AllButtons()) != 0 {
 		t.Fatalf("the name prompt still has %v", m.AllButtons())
 	}
-	if m := h.API.Message(80, qty.ID); len(m.AllButtons()) != 1 {
+	if m := h.API.Message(80, qty.ID); len(m.AllButtons()) != 1 || !strings.HasPrefix(m.AllButtons()[0].Data, "kernel:cancel:") {
 		t.Fatalf("the current prompt lost its buttons: %v", m.AllButtons())
 	}
+}
+
+// TestLockKeys: the user's lock is <prefix>lock:user:<id> in Redis, not
+// lock:lock:user:<id>.
+func TestLockKeys(t *testing.T) {
+	rdb, prefix := storetest.Redis(t)
+	h, d := newDemo(t, "", func(o *kerneltest.Options) { o.Store = store.NewRedis(rdb, prefix) })
+	done := make(chan struct{})
+	go func() { h.Private(5).Send("/slow"); close(done) }()
+	<-d.entered
+	keys, err := rdb.Keys(context.Background(), prefix+"*lock*").Result()
+	close(d.release)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0] != prefix+"lock:user:5" {
+		t.Fatalf("lock keys while handling = %v, want [%slock:user:5]", keys, prefix)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	d := &durations{}
+	h := kerneltest.New(t, kerneltest.Options{
+		Config:       "plugins:\n  dur: {enabled: true}\ncommands:\n  - {name: dur, action: dur.show}\n",
+		Plugins:      []kernel.Plugin{d},
+		ExtraLocales: map[string]string{"en": "commands:\n  dur: x\n"},
+	})
+	for _, tt := range []struct {
+		lang string
+		d    time.Duration
+		want string
+	}{
+		{"en", 30 * time.Second, "30 seconds"},
+		{"en", time.Second, "1 second"},
+		{"en", 1500 * time.Millisecond, "2 seconds"},
+		{"en", 5 * time.Minute, "5 minutes"},
+		{"en", 90 * time.Second, "1 minute"},
+		{"en", 2 * time.Hour, "2 hours"},
+		{"en", 7 * 24 * time.Hour, "7 days"},
+		{"es", 30 * time.Second, "30 segundos"},
+		{"es", time.Minute, "1 minuto"},
+	} {
+		d.d = tt.d
+		u := h.Private(1)
+		u.LanguageCode = tt.lang
+		if got := u.Send("/dur").Text(); got != tt.want+"\n" {
+			t.Errorf("%s %s = %q, want %q", tt.lang, tt.d, got, tt.want)
+		}
+	}
+}
+
+// durations says a duration for TestFormatDuration.
+type durations struct{ d time.Duration }
+
+func (*durations) Name() string { return "dur" }
+func (p *durations) Setup(r *kernel.Registrar) error {
+	r.Action("show", func(c *kernel.Ctx) error { _, err := c.Send(c.FormatDuration(p.d), nil); return err })
+	return nil
 }

@@ -35,6 +35,16 @@ func (k *Keyboard) Row(b ...Button) *Keyboard {
 	return k
 }
 
+// Grid appends buttons n per row.
+func (k *Keyboard) Grid(n int, b ...Button) *Keyboard {
+	for len(b) > 0 {
+		m := min(n, len(b))
+		k.Row(b[:m]...)
+		b = b[m:]
+	}
+	return k
+}
+
 // Empty reports whether the keyboard has no buttons.
 func (k *Keyboard) Empty() bool { return k == nil || len(k.rows) == 0 }
 

@@ -13,17 +13,19 @@ import "context"
 //
 //  1. main.go builds the value (explicit list, no init magic);
 //  2. if plugins.<Name>.enabled is true, the kernel calls Setup with a
-//     Registrar, on which the plugin decodes its config section strictly and
-//     declares actions, callbacks, flows, guards, limits, services and event
-//     listeners (no network I/O in Setup);
-//  3. the kernel validates the whole configuration against what all enabled
-//     plugins declared, and fails start-up on the first inconsistency;
+//     Registrar, on which the plugin decodes its config section strictly
+//     (defaults, decode, its Validate) and declares actions, callbacks,
+//     flows, links to other plugins' actions, guards, limits, services and
+//     event listeners (no network I/O in Setup);
+//  3. the kernel validates the whole configuration against what all
+//     enabled plugins declared (commands, guards, links, limits, locales)
+//     and fails start-up listing every problem, one line each;
 //  4. services (Service) start in plugin list order;
 //  5. on shutdown, services stop in reverse order.
 type Plugin interface {
 	// Name is the plugin's one name everywhere: config section
-	// plugins.<name>, callback prefix "<name>:", locale prefix "<name>.",
-	// action prefix "<name>.".
+	// plugins.<name>, button data "<name>:", locale keys "<name>.",
+	// actions, flows, guards and rate limits "<name>.".
 	Name() string
 	// Setup declares everything the plugin provides.
 	Setup(r *Registrar) error
@@ -43,13 +45,13 @@ type Service interface {
 type Handler func(c *Ctx) error
 
 // GuardFunc decides whether the current update may reach a handler. A guard
-// that refuses replies to the user itself and returns false.
+// that refuses replies to the user itself and returns false. It runs as
+// the plugin that provides it (its Ctx.Button and Ctx.Allow are that
+// plugin's), whichever plugin's action it guards.
 type GuardFunc func(c *Ctx) (bool, error)
-
-// EventHandler receives an in-process event emitted by a plugin.
-type EventHandler func(c *Ctx, payload any) error
 
 // ErrorHook may take over an error returned by a handler (for example the
 // auth plugin turns an expired credential into "please log in again"). It
-// returns true when it handled the error.
+// returns true when it handled the error; it runs as the plugin that
+// registered it.
 type ErrorHook func(c *Ctx, err error) bool

@@ -4,21 +4,20 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
-
-	"github.com/go-viper/mapstructure/v2"
 
 	"github.com/copperx-bot/payoutbot/kernel/ratelimit"
 	"github.com/copperx-bot/payoutbot/kernel/store"
 )
 
-// ActionOption refines an action or callback declared on the Registrar.
+// ActionOption refines an action, callback or flow declared on the
+// Registrar.
 type ActionOption func(*route)
 
-// Guard requires the named guards (provided by some enabled plugin) to pass
-// before the handler runs. Config cannot remove them.
+// Guard requires the named guards to pass before the handler runs (for a
+// flow: before each text and tap). A guard is named after the plugin that
+// provides it, "<plugin>" or "<plugin>.<name>" ("auth", "auth.kyc"), so a
+// disabled provider is reported by name. Config cannot remove guards.
 func Guard(names ...string) ActionOption {
 	return func(r *route) { r.guards = append(r.guards, names...) }
 }
@@ -27,39 +26,18 @@ func Guard(names ...string) ActionOption {
 // actions); in a group the kernel replies with a link to a private chat.
 func Private() ActionOption { return func(r *route) { r.private = true } }
 
-// Limit applies the named rate limit (declared with Registrar.RateLimit and
-// tunable under rate_limits in config) on top of the default one.
+// Limit applies the plugin's named rate limit (declared with
+// Registrar.RateLimit) on top of the default one.
 func Limit(name string) ActionOption { return func(r *route) { r.limit = name } }
 
-// route is a declared action or callback.
+// route is a declared action or callback, or the options of a flow.
 type route struct {
 	plugin  string
 	name    string // full name: "<plugin>.<action>"
 	handler Handler
 	guards  []string
 	private bool
-	limit   string
-}
-
-// Flow is a conversation collected over several messages: named steps, each
-// with the handler of the text typed at that step and the steps it may move
-// to. A flow is started by an action (Ctx.StartFlow) and moved with
-// Ctx.Next; a move that was not declared is an error.
-type Flow struct {
-	// Version is stored with a running flow; bump it when the steps change
-	// so a flow saved before a deploy ends politely.
-	Version int
-	// Steps by name.
-	Steps map[string]Step
-}
-
-// Step is one state of a Flow.
-type Step struct {
-	// Text handles plain text typed at this step; nil means the step expects
-	// a button and text gets a localized "please use the buttons".
-	Text Handler
-	// Next lists the steps this step may move to.
-	Next []string
+	limit   string // full name: "<plugin>.<limit>"
 }
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
@@ -82,8 +60,10 @@ func (r *Registrar) fail(format string, args ...any) {
 func (r *Registrar) Name() string { return r.plugin }
 
 // Config decodes the plugin's section plugins.<name> (without "enabled")
-// into v strictly: an unknown key or a wrong type is a start-up error naming
-// the key. Set defaults on v before calling it.
+// into v strictly, then calls v's Validate() error when it has one: an
+// unknown key, a wrong type, a duration without a unit or a value Validate
+// refuses is a start-up error naming the key (Validate names keys relative
+// to the section with ConfigErrorf). Set defaults on v before calling it.
 func (r *Registrar) Config(v any) error {
 	r.decoded = true
 	in := make(map[string]any, len(r.section))
@@ -92,13 +72,14 @@ func (r *Registrar) Config(v any) error {
 			in[key] = val
 		}
 	}
-	var md mapstructure.Metadata
-	dec, err := mapstructure.NewDecoder(decoderConfig(v, &md))
-	if err != nil {
+	prefix := "plugins." + r.plugin
+	if err := decodeStrict(in, v, prefix); err != nil {
 		return err
 	}
-	if err := dec.Decode(in); err != nil {
-		return &ConfigError{Key: "plugins." + r.plugin, Err: tidyDecodeError(err)}
+	if val, ok := v.(interface{ Validate() error }); ok {
+		if err := val.Validate(); err != nil {
+			return withPrefix(prefix, err)
+		}
 	}
 	return nil
 }
@@ -109,7 +90,8 @@ func (r *Registrar) Action(name string, h Handler, opts ...ActionOption) {
 	r.addRoute(r.k.actions, "action", name, h, opts)
 }
 
-// Callback declares the handler of inline-button data "<plugin>:<name>[:args]".
+// Callback declares the handler of inline-button data "<plugin>:<name>[:args]"
+// (Ctx.Button) for screens outside flows: Refresh, paging, details.
 func (r *Registrar) Callback(name string, h Handler, opts ...ActionOption) {
 	r.addRoute(r.k.callbacks, "callback", name, h, opts)
 }
@@ -128,18 +110,28 @@ func (r *Registrar) addRoute(m map[string]*route, kind, name string, h Handler, 
 		r.fail("%s %q declared twice", kind, name)
 		return
 	}
-	rt := &route{plugin: r.plugin, name: full, handler: h}
-	for _, o := range opts {
-		o(rt)
-	}
+	rt := r.newRoute(full, opts)
+	rt.handler = h
 	m[full] = rt
 }
 
-// Flow declares a flow named "<plugin>.<name>"; every Next target must be a
-// declared step.
-func (r *Registrar) Flow(name string, f Flow) {
+func (r *Registrar) newRoute(full string, opts []ActionOption) *route {
+	rt := &route{plugin: r.plugin, name: full}
+	for _, o := range opts {
+		o(rt)
+	}
+	if rt.limit != "" && !strings.Contains(rt.limit, ".") {
+		rt.limit = r.plugin + "." + rt.limit
+	}
+	return rt
+}
+
+// Flow declares the flow "<plugin>.<name>" (a kernel.Flow of the flow's
+// data type); opts (Guard, Private) apply to every text and tap it takes.
+// Start it from an action with Ctx.StartFlow.
+func (r *Registrar) Flow(name string, f FlowSpec, opts ...ActionOption) {
 	if !namePattern.MatchString(name) {
-		r.fail("flow name %q: want a-z0-9_", name)
+		r.fail("flow name %q: want 1-32 of a-z0-9_ starting with a letter", name)
 		return
 	}
 	full := r.plugin + "." + name
@@ -147,27 +139,23 @@ func (r *Registrar) Flow(name string, f Flow) {
 		r.fail("flow %q declared twice", name)
 		return
 	}
-	if len(f.Steps) == 0 {
-		r.fail("flow %q has no steps", name)
+	def, err := f.compile(name)
+	if err != nil {
+		r.fail("%v", err)
 		return
 	}
-	steps := make([]string, 0, len(f.Steps))
-	for s := range f.Steps {
-		steps = append(steps, s)
-	}
-	sort.Strings(steps)
-	for _, s := range steps {
-		for _, next := range f.Steps[s].Next {
-			if _, ok := f.Steps[next]; !ok {
-				r.fail("flow %q step %q: next step %q is not declared", name, s, next)
-			}
-		}
-	}
-	r.k.flows[full] = &f
+	def.name, def.plugin = full, r.plugin
+	def.opts = *r.newRoute(full, opts)
+	r.k.flows[full] = def
 }
 
-// Guard provides a named guard (such as "auth") to every plugin.
+// Guard provides a guard other plugins name in kernel.Guard: name is the
+// plugin's own name or "<plugin>.<name>" ("auth", "auth.kyc").
 func (r *Registrar) Guard(name string, g GuardFunc) {
+	if name != r.plugin && !strings.HasPrefix(name, r.plugin+".") {
+		r.fail("guard %q: name it %q or %q.<name>", name, r.plugin, r.plugin)
+		return
+	}
 	if _, dup := r.k.guards[name]; dup {
 		r.fail("guard %q provided twice", name)
 		return
@@ -175,23 +163,53 @@ func (r *Registrar) Guard(name string, g GuardFunc) {
 	r.k.guards[name] = g
 }
 
+// Link declares the actions of other plugins (or the kernel) that the
+// plugin's screens link to with Ctx.ActionButton ("transfer.send",
+// "wallet.wallets"). Start-up fails on an action no plugin declares; a
+// link whose plugin is disabled, or whose action no command binds, is
+// simply not shown.
+func (r *Registrar) Link(actions ...string) { r.ConfigLinks("", actions) }
+
+// ConfigLinks is Link for actions listed in the plugin's config under key
+// (such as the auth plugin's menu), so errors name that key.
+func (r *Registrar) ConfigLinks(key string, actions []string) {
+	for _, a := range actions {
+		r.k.links = append(r.k.links, link{plugin: r.plugin, key: key, action: a})
+	}
+}
+
+// link is an action a plugin's buttons point at.
+type link struct {
+	plugin, key, action string
+}
+
 // Service registers a background service started after validation.
 func (r *Registrar) Service(s Service) { r.services = append(r.services, s) }
 
-// On listens to an in-process event ("auth.login", "auth.logout", ...).
-func (r *Registrar) On(event string, h EventHandler) {
-	r.k.listeners[event] = append(r.k.listeners[event], h)
+// OnError lets the plugin take over errors returned by any handler.
+func (r *Registrar) OnError(h ErrorHook) {
+	r.k.errorHooks = append(r.k.errorHooks, errorHook{plugin: r.plugin, hook: h})
 }
 
-// OnError lets the plugin take over errors returned by any handler.
-func (r *Registrar) OnError(h ErrorHook) { r.k.errorHooks = append(r.k.errorHooks, h) }
+// errorHook is an ErrorHook with the plugin that registered it.
+type errorHook struct {
+	plugin string
+	hook   ErrorHook
+}
 
-// RateLimit declares a named limit with its default; rate_limits.<name> in
-// config overrides it.
+// RateLimit declares the limit "<plugin>.<name>" with its default;
+// rate_limits.<plugin>.<name> in config overrides it. Actions name it
+// with Limit(name), handlers with Ctx.Allow(name).
 func (r *Registrar) RateLimit(name string, def ratelimit.Limit) {
-	if _, ok := r.k.limits[name]; !ok {
-		r.k.limits[name] = def
+	if !namePattern.MatchString(name) {
+		r.fail("rate limit name %q: want a-z0-9_", name)
+		return
 	}
+	full := r.plugin + "." + name
+	if l, ok := r.k.cfg.RateLimits[full]; ok {
+		def = l
+	}
+	r.k.limits[full] = def
 }
 
 // Logger returns a logger tagged with the plugin's name.
@@ -202,28 +220,19 @@ func (r *Registrar) Logger() *slog.Logger { return r.k.log.With("plugin", r.plug
 func (r *Registrar) Store() store.Store { return r.k.store }
 
 // Notifier sends messages outside of an update, for background services.
-func (r *Registrar) Notifier() *Notifier { return &Notifier{k: r.k} }
+func (r *Registrar) Notifier() *Notifier { return &Notifier{k: r.k, plugin: r.plugin} }
 
 // Sessions reads users' sessions (principal, language) outside of an
 // update, for background services.
 func (r *Registrar) Sessions() *Sessions { return &Sessions{k: r.k} }
 
-// HasLocaleKey reports whether the default locale has key, so plugins can
-// validate keys named in their config.
-func (r *Registrar) HasLocaleKey(key string) bool { return r.k.catalog.Has(key) }
-
 func (r *Registrar) finish() {
 	if r.decoded {
 		return
 	}
-	var extra []string
 	for key := range r.section {
 		if key != "enabled" {
-			extra = append(extra, key)
+			r.errs = append(r.errs, cfgErr("plugins."+r.plugin+"."+key, "unknown key (the plugin has no settings)"))
 		}
-	}
-	slices.Sort(extra)
-	if len(extra) > 0 {
-		r.errs = append(r.errs, cfgErr("plugins."+r.plugin, "unknown keys: %s", strings.Join(extra, ", ")))
 	}
 }

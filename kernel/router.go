@@ -90,19 +90,19 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 	// the chat's lock, then the user's (always in that order, so no two
 	// updates wait for each other crosswise).
 	if user.Id != chat.Id {
-		unlockChat, err := k.store.Lock(ctx, "lock:chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
+		unlockChat, err := k.store.Lock(ctx, "chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
 		if err != nil {
 			return k.storeFailed(c, "lock", err)
 		}
 		defer unlockChat()
 	}
-	unlock, err := k.store.Lock(ctx, "lock:user:"+strconv.FormatInt(user.Id, 10), k.cfg.Updates.LockTTL)
+	unlock, err := k.store.Lock(ctx, "user:"+strconv.FormatInt(user.Id, 10), k.cfg.Updates.LockTTL)
 	if err != nil {
 		return k.storeFailed(c, "lock", err)
 	}
 	defer unlock()
 
-	c.sessKey = "sess:" + strconv.FormatInt(user.Id, 10)
+	c.sessKey = sessionKey(user.Id)
 	raw, version, err := k.store.Get(ctx, c.sessKey, k.cfg.Session.TTL)
 	if err != nil {
 		return k.storeFailed(c, "load", err)
@@ -134,6 +134,10 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 		c.Answer("", false)
 	}
 
+	if err := c.saveFlow(); err != nil {
+		c.Log.Error("flow data does not encode; ending the flow", "err", err)
+		c.endFlowQuietly()
+	}
 	c.unparkFlow()
 	c.sess.markSeen(u.UpdateId, k.cfg.Updates.DedupeWindow)
 	out, err := c.sess.encode(k.sealer, []byte(c.sessKey))
@@ -170,9 +174,16 @@ func (k *Kernel) route(c *Ctx) (err error) {
 	if u.CallbackQuery != nil {
 		k.expireFlow(c)
 		plugin, action, args, ok := parseCallbackData(u.CallbackQuery.Data)
+		if !ok {
+			c.Log.Info("unreadable callback data")
+			return ErrStaleCallback
+		}
+		if strings.Contains(action, ".") {
+			return k.runFlowTap(c, plugin, action, args)
+		}
 		rt := k.callbacks[plugin+"."+action]
-		if !ok || rt == nil {
-			c.Log.Info("unknown callback data", "plugin", plugin, "action", action)
+		if rt == nil {
+			c.Log.Info("unknown callback", "plugin", plugin, "action", action)
 			return ErrStaleCallback
 		}
 		return k.runRoute(c, rt, args)
@@ -210,19 +221,8 @@ func (k *Kernel) route(c *Ctx) (err error) {
 		return nil
 	}
 	c.text = strings.TrimSpace(text)
-	if fs := c.sess.Flow; fs != nil {
-		step := k.flows[fs.Name].Steps[fs.Step]
-		c.plugin, _, _ = strings.Cut(fs.Name, ".")
-		c.action = fs.Name + "." + fs.Step
-		if text == "" {
-			_, err := c.Say("kernel.flow.text_expected", nil, nil)
-			return err
-		}
-		if step.Text == nil {
-			_, err := c.Say("kernel.flow.use_buttons", nil, nil)
-			return err
-		}
-		return step.Text(c)
+	if c.sess.Flow != nil {
+		return k.runFlowText(c)
 	}
 	if text == "" || !c.IsPrivate() {
 		return nil // stickers and the like, and a group's own conversation
@@ -240,7 +240,7 @@ func (k *Kernel) expireFlow(c *Ctx) bool {
 	}
 	f, ok := k.flows[fs.Name]
 	switch {
-	case !ok || f.Version != fs.Version || !stepExists(f, fs.Step):
+	case !ok || f.version != fs.Version || f.steps[fs.Step] == nil:
 		c.endFlowQuietly()
 		_, _ = c.Say("kernel.flow.outdated", nil, nil)
 		return true
@@ -252,26 +252,19 @@ func (k *Kernel) expireFlow(c *Ctx) bool {
 	return false
 }
 
-func stepExists(f *Flow, step string) bool { _, ok := f.Steps[step]; return ok }
-
-func (k *Kernel) runCommand(c *Ctx, cmd *command, args []string) error {
-	if cmd.route == nil {
-		kb := NewKeyboard()
-		for _, b := range cmd.buttons {
-			kb.Row(c.URLButton(b.Label, b.URL))
-		}
-		c.action = "command." + cmd.name
-		_, err := c.Say(cmd.message, nil, kb)
-		return err
-	}
-	c.command = cmd.name
-	return k.runRoute(c, cmd.route, args)
-}
-
 // runRoute applies the route's private-chat rule, limit and guards, then
 // runs its handler.
 func (k *Kernel) runRoute(c *Ctx, rt *route, args []string) error {
 	c.plugin, c.action, c.args = rt.plugin, rt.name, args
+	if ok, err := k.admit(c, rt); !ok || err != nil {
+		return err
+	}
+	return rt.handler(c)
+}
+
+// admit applies a route's (or a flow's) private-chat rule, rate limit and
+// guards; false means the user was told why not.
+func (k *Kernel) admit(c *Ctx, rt *route) (bool, error) {
 	if rt.private && !c.IsPrivate() {
 		kb := NewKeyboard()
 		if c.Username() != "" {
@@ -283,37 +276,49 @@ func (k *Kernel) runRoute(c *Ctx, rt *route, args []string) error {
 		}
 		if c.IsCallback() {
 			c.Answer(c.T("kernel.private_only", nil), true)
-			return nil
+			return false, nil
 		}
 		_, err := c.Say("kernel.private_only", nil, kb)
-		return err
+		return false, err
 	}
 	if rt.limit != "" {
 		ok, wait, err := k.allow(c, rt.limit)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !ok {
 			k.tellLimited(c, rt.limit, wait)
-			return nil
+			return false, nil
 		}
 	}
 	for _, g := range rt.guards {
+		// A guard runs as its own plugin: its buttons and limits are its own.
+		owner, _, _ := strings.Cut(g, ".")
+		plugin := c.plugin
+		c.plugin = owner
 		ok, err := k.guards[g](c)
+		if c.plugin == owner {
+			c.plugin = plugin
+		}
 		if err != nil {
-			return fmt.Errorf("guard %s: %w", g, err)
+			return false, fmt.Errorf("guard %s: %w", g, err)
 		}
 		if !ok {
-			return nil
+			return false, nil
 		}
 	}
-	return rt.handler(c)
+	return true, nil
 }
 
 // handleError turns a handler's error into something the user can read.
 func (k *Kernel) handleError(c *Ctx, err error) {
 	for _, h := range k.errorHooks {
-		if h(c, err) {
+		// A hook runs as the plugin that registered it.
+		plugin := c.plugin
+		c.plugin = h.plugin
+		handled := h.hook(c, err)
+		c.plugin = plugin
+		if handled {
 			return
 		}
 	}

@@ -95,39 +95,6 @@ func (k *Kernel) Run(ctx context.Context) error {
 	return srv.Shutdown(sctx)
 }
 
-// StartServices starts the plugins' services as Run does, for a transport
-// that feeds updates itself with HandleUpdate (the terminal chat). stop
-// stops them in reverse order; on error the ones started are stopped.
-func (k *Kernel) StartServices(ctx context.Context) (stop func(), err error) {
-	started, err := k.startServices(ctx)
-	if err != nil {
-		k.stopServices(started)
-		return nil, err
-	}
-	return func() { k.stopServices(started) }, nil
-}
-
-func (k *Kernel) startServices(ctx context.Context) ([]Service, error) {
-	var started []Service
-	for _, s := range k.services {
-		if err := s.Start(ctx); err != nil {
-			return started, fmt.Errorf("start service: %w", err)
-		}
-		started = append(started, s)
-	}
-	return started, nil
-}
-
-func (k *Kernel) stopServices(started []Service) {
-	ctx, cancel := context.WithTimeout(context.Background(), k.cfg.HTTP.ShutdownTimeout)
-	defer cancel()
-	for i := len(started) - 1; i >= 0; i-- {
-		if err := started[i].Stop(ctx); err != nil {
-			k.log.Warn("stop service", "err", err)
-		}
-	}
-}
-
 // Poll long-polls getUpdates until ctx ends. The next getUpdates, which
 // acknowledges a batch, waits for the batch to be handled (up to
 // updates.poll_ack_wait), so a crash rarely loses an update, and dedupe

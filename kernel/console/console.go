@@ -12,8 +12,9 @@
 //
 //	text or /command      sent to the bot as a message
 //	1 or #1               taps button 1 of the last message that has buttons
-//	                      (a bare number taps only when such a button exists;
-//	                      otherwise it is sent as text)
+//	                      (a bare number taps only when such a button exists
+//	                      and the bot is not waiting for typed text, such as
+//	                      an amount; otherwise it is sent as text)
 //	:tap LABEL            taps the button labelled LABEL, else the newest whose
 //	                      label contains it (last message with buttons first)
 //	:say TEXT             sends TEXT as a message even if it looks like a tap
@@ -83,7 +84,8 @@ type Options struct {
 	UserID       int64
 	FirstName    string
 	LanguageCode string
-	// PhotoDir receives photos the bot sends; default: a new temp folder.
+	// PhotoDir receives photos the bot sends; default: a new temp folder,
+	// removed by Close.
 	PhotoDir string
 	// Pace is how much time each input line stands for on the Now clock
 	// (scripts type faster than people; a rate limiter on Now sees a
@@ -109,6 +111,7 @@ type Console struct {
 	replies  strings.Builder
 	lastKb   int64 // message whose buttons numbers refer to
 	photoDir string
+	tempDir  bool // photoDir was made by the console: Close removes it
 	events   chan struct{}
 
 	cmds     map[string]Command
@@ -143,8 +146,15 @@ func (c *Console) APIURL() string { return c.api.URL() }
 // API is the fake Bot API (tests inspect it).
 func (c *Console) API() *fakebot.BotAPI { return c.api }
 
-// Close stops the fake Bot API.
-func (c *Console) Close() { c.api.Close() }
+// Close stops the fake Bot API and removes the photos of a temp folder.
+func (c *Console) Close() {
+	c.api.Close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tempDir {
+		_ = os.RemoveAll(c.photoDir)
+	}
+}
 
 // Now is real time plus Pace for every line read so far.
 func (c *Console) Now() time.Time {
@@ -324,7 +334,9 @@ func (c *Console) input(ctx context.Context, k *kernel.Kernel, line string) bool
 	case strings.HasPrefix(trimmed, ":"):
 		return c.console(ctx, k, trimmed)
 	}
-	if n, explicit, ok := tapNumber(trimmed); ok {
+	// A bare number taps a button only when the bot is not waiting for
+	// typed text: at an amount prompt, "1" is an amount ("#1" always taps).
+	if n, explicit, ok := tapNumber(trimmed); ok && (explicit || !k.ExpectsText(ctx, c.opts.UserID, c.chatID)) {
 		m := c.buttonMessage()
 		if m != nil && n >= 1 && n <= len(m.AllButtons()) {
 			c.tap(ctx, k, m, m.AllButtons()[n-1])
@@ -631,7 +643,7 @@ func (c *Console) savePhoto(m *fakebot.Message) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		c.photoDir = dir
+		c.photoDir, c.tempDir = dir, true
 	}
 	path := filepath.Join(c.photoDir, fmt.Sprintf("photo-%d-%d.png", m.ChatID, m.ID))
 	return path, os.WriteFile(path, m.Photo, 0o600)

@@ -75,6 +75,14 @@ type Event struct {
 	Alert  bool
 }
 
+// Refusal is a call the fake answered with an error, as Telegram would
+// have (not an injected fault).
+type Refusal struct {
+	Call        Call
+	Code        int
+	Description string
+}
+
 // fault makes the next Times calls of a method fail.
 type fault struct {
 	status     int
@@ -96,6 +104,8 @@ type BotAPI struct {
 	notify   chan struct{}
 	webhook  string
 	commands map[string]string // language → JSON of setMyCommands
+
+	refused []Refusal
 
 	hookMu  sync.Mutex // serializes hook calls, so they see events in order
 	hooks   []func(chatID int64, e Event)
@@ -177,6 +187,13 @@ func (b *BotAPI) Calls(methods ...string) []Call {
 		}
 	}
 	return out
+}
+
+// Refused lists the calls answered with an error, in order.
+func (b *BotAPI) Refused() []Refusal {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]Refusal(nil), b.refused...)
 }
 
 // Events returns what happened in a chat since index from.
@@ -321,6 +338,9 @@ func (b *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	result, errCode, desc := b.apply(call)
+	if errCode != 0 {
+		b.refused = append(b.refused, Refusal{Call: call, Code: errCode, Description: desc})
+	}
 	b.mu.Unlock()
 	b.runHooks()
 	if errCode != 0 {
@@ -411,6 +431,9 @@ func (b *BotAPI) apply(c Call) (any, int, string) {
 			return nil, 400, "Bad Request: " + err.Error()
 		}
 		kind := "markup"
+		if c.Method == "editMessageReplyMarkup" && buttonsEqual(m.Buttons, bt) {
+			return nil, 400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same"
+		}
 		if c.Method == "editMessageText" {
 			kind = "edit"
 			if err := checkHTML(c.Params["text"], c.Params["parse_mode"]); err != nil {

@@ -12,6 +12,15 @@
 // A map is a plural map when at least one of its keys is a CLDR category
 // with a string value; anything else is a section of nested keys.
 //
+// A template may name a command by the action it runs, {{cmd `transfer.send`}}:
+// it renders as "/send", or as whatever config renamed the command to (""
+// when no command runs the action), so messages never point at a command
+// that is not there.
+//
+// A file's "format" section says how the language writes numbers, dates
+// and times (see Format); a key it leaves out comes from the default
+// language.
+//
 // Output is Telegram HTML: templates may contain <b>, <i>, <code>, <pre>,
 // <a href="...">. Every value a template prints is HTML-escaped (&, <, > and
 // "), whether it is a string, an error or a fmt.Stringer; numbers are printed
@@ -60,6 +69,9 @@ type Catalog struct {
 	langs   []string           // default first, then sorted
 	matcher language.Matcher   // over langs, in that order
 	formats map[string]Format  // by language id
+	cmds    *commands
+	// overridden lists the "<lang>: <key>" an overlay replaced.
+	overridden []string
 }
 
 // locale is one language file.
@@ -71,10 +83,12 @@ type locale struct {
 	keys     []string // sorted
 	problems []problem
 	plural   *goi18n.Localizer // nil when CLDR has no rules for tag
+	cmds     *commands
 }
 
 // message is one leaf of a file.
 type message struct {
+	file   string // where it is defined (an overlay's file, when overridden)
 	line   int
 	broken bool             // a template or plural map is invalid; never rendered
 	text   *tmpl            // string leaf
@@ -87,15 +101,22 @@ type message struct {
 // Check and the fallback for missing keys. Load fails if a file cannot be
 // read, is not valid YAML, is not a map, or has a stem that is not a
 // language tag; other problems are left to Check.
-func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
+//
+// Each overlay is a folder of partial language files laid over fsys: a
+// key an overlay file defines replaces that language's message (so an
+// operator changes one message without a copy of every file), a file of a
+// language fsys lacks adds the language, and everything else comes from
+// fsys. Check validates the merged catalog; Overridden lists what the
+// overlays replaced.
+func Load(fsys fs.FS, defaultLang string, overlays ...fs.FS) (*Catalog, error) {
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("i18n: list locale files: %w", err)
 	}
-	c := &Catalog{locales: make(map[string]*locale, len(names))}
+	c := &Catalog{locales: make(map[string]*locale, len(names)), cmds: &commands{}}
 	var errs []error
 	for _, name := range names {
-		l, err := loadFile(fsys, name)
+		l, err := loadFile(fsys, name, c.cmds)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -104,6 +125,11 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	for _, o := range overlays {
+		if err := c.overlay(o); err != nil {
+			return nil, err
+		}
 	}
 	c.def = c.locales[defaultLang]
 	if c.def == nil {
@@ -134,6 +160,56 @@ func Load(fsys fs.FS, defaultLang string) (*Catalog, error) {
 	return c, nil
 }
 
+// overlay lays the language files of o over the catalog.
+func (c *Catalog) overlay(o fs.FS) error {
+	names, err := fs.Glob(o, "*.yaml")
+	if err != nil {
+		return fmt.Errorf("i18n: list overlay files: %w", err)
+	}
+	var errs []error
+	for _, name := range names {
+		l, err := loadFile(o, name, c.cmds)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		l.file = "overlay " + name
+		for _, m := range l.msgs {
+			m.file = l.file
+		}
+		for i := range l.problems {
+			l.problems[i].file = l.file
+		}
+		base := c.locales[l.lang]
+		if base == nil {
+			c.locales[l.lang] = l
+			continue
+		}
+		for _, key := range l.keys {
+			if _, ok := base.msgs[key]; !ok {
+				base.keys = append(base.keys, key)
+			}
+			base.msgs[key] = l.msgs[key]
+			c.overridden = append(c.overridden, l.lang+": "+key)
+		}
+		slices.Sort(base.keys)
+		base.problems = append(base.problems, l.problems...)
+	}
+	return errors.Join(errs...)
+}
+
+// Overridden lists the messages overlays replaced, as "<lang>: <key>".
+func (c *Catalog) Overridden() []string { return slices.Clone(c.overridden) }
+
+// SetCommands sets how {{cmd "<plugin>.<action>"}} in a message becomes
+// a command ("/send"): resolve returns "" for an action no command binds.
+// Before it is set, {{cmd "x.send"}} renders as "/send".
+func (c *Catalog) SetCommands(resolve func(action string) string) {
+	c.cmds.mu.Lock()
+	c.cmds.resolve = resolve
+	c.cmds.mu.Unlock()
+}
+
 // Format is how lang writes numbers, dates and times (the default
 // language's for an unknown lang).
 func (c *Catalog) Format(lang string) Format {
@@ -144,7 +220,7 @@ func (c *Catalog) Format(lang string) Format {
 }
 
 // loadFile reads, decodes and compiles one language file.
-func loadFile(fsys fs.FS, name string) (*locale, error) {
+func loadFile(fsys fs.FS, name string, cmds *commands) (*locale, error) {
 	lang := strings.TrimSuffix(path.Base(name), ".yaml")
 	tag, err := language.Parse(lang)
 	if err != nil {
@@ -160,6 +236,7 @@ func loadFile(fsys fs.FS, name string) (*locale, error) {
 		tag:    tag,
 		msgs:   map[string]*message{},
 		plural: newPluralRules(tag),
+		cmds:   cmds,
 	}
 	if err := l.decode(data); err != nil {
 		return nil, fmt.Errorf("i18n: %s: %w", name, err)

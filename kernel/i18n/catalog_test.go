@@ -389,3 +389,42 @@ func TestFormatFromFiles(t *testing.T) {
 		t.Errorf("pt-BR Parse = %v, %v", got, err)
 	}
 }
+
+func TestOverlay(t *testing.T) {
+	base := fstest.MapFS{
+		"en.yaml": {Data: []byte("language:\n  name: English\ngreet: \"Hello {{.name}}\"\nbye: Bye\n")},
+		"es.yaml": {Data: []byte("language:\n  name: Español\ngreet: \"Hola {{.name}}\"\nbye: Adiós\n")},
+	}
+	over := fstest.MapFS{
+		"es.yaml":    {Data: []byte("bye: \"¡Chao!\"\n")},
+		"pt-BR.yaml": {Data: []byte("language:\n  name: Português\ngreet: \"Olá {{.name}}\"\n")},
+	}
+	c, err := i18n.Load(base, "en", over)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, key, want string }{
+		{"es", "bye", "¡Chao!"}, {"es", "greet", "Hola Ana"}, {"en", "bye", "Bye"},
+		{"pt-BR", "greet", "Olá Ana"}, {"pt-BR", "bye", "Bye"},
+	} {
+		if got := c.T(tt.lang, tt.key, map[string]any{"name": "Ana"}); got != tt.want {
+			t.Errorf("T(%s, %s) = %q, want %q", tt.lang, tt.key, got, tt.want)
+		}
+	}
+	if got := c.Overridden(); len(got) != 1 || got[0] != "es: bye" {
+		t.Errorf("Overridden() = %v", got)
+	}
+	// A typo in an overlay is caught, naming the overlay file.
+	bad := fstest.MapFS{"es.yaml": {Data: []byte("by: \"x & y\"\n")}}
+	c, err = i18n.Load(base, "en", bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Check()
+	if err == nil || !strings.Contains(err.Error(), "overlay es.yaml:1: by: not in en.yaml") || !strings.Contains(err.Error(), "bare '&'") {
+		t.Fatalf("Check() = %v", err)
+	}
+}

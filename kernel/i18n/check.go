@@ -51,7 +51,7 @@ func (c *Catalog) Check() error {
 			}
 			ref := c.def.msgs[key]
 			if ref == nil && !slices.Contains(formatKeys, key) {
-				ps = append(ps, problem{l.file, m.line, key, "not in " + c.def.file})
+				ps = append(ps, problem{m.file, m.line, key, "not in " + c.def.file})
 				continue
 			}
 			if m.forms != nil && !m.broken && possible != nil {
@@ -59,7 +59,7 @@ func (c *Catalog) Check() error {
 			}
 			if ref != nil && l != c.def && !m.broken && !ref.broken {
 				if extra := extraFields(m, ref); len(extra) > 0 {
-					ps = append(ps, problem{l.file, m.line, key, fmt.Sprintf("uses .%s, which the %s version does not", strings.Join(extra, ", ."), c.def.file)})
+					ps = append(ps, problem{m.file, m.line, key, fmt.Sprintf("uses .%s, which the %s version does not", strings.Join(extra, ", ."), c.def.file)})
 				}
 			}
 		}
@@ -80,11 +80,11 @@ func (c *Catalog) checkFormat(l *locale) []problem {
 			continue
 		}
 		if m.forms != nil || m.text.t != nil {
-			ps = append(ps, problem{l.file, m.line, key, "must be plain text, not a template or plural map"})
+			ps = append(ps, problem{m.file, m.line, key, "must be plain text, not a template or plural map"})
 			continue
 		}
 		if err := checkFormatValue(key, m.text.static); err != nil {
-			ps = append(ps, problem{l.file, m.line, key, err.Error()})
+			ps = append(ps, problem{m.file, m.line, key, err.Error()})
 		}
 	}
 	if c.T(l.lang, keyDecimal, nil) == c.T(l.lang, keyGroup, nil) {
@@ -116,7 +116,7 @@ func (l *locale) checkHTML(key string, m *message) []problem {
 				continue // a template that cannot run is reported by its renders
 			}
 			if err := tghtml.Check(out); err != nil {
-				return []problem{{l.file, m.line, key, "Telegram would refuse this HTML: " + err.Error()}}
+				return []problem{{m.file, m.line, key, "Telegram would refuse this HTML: " + err.Error()}}
 			}
 		}
 	}
@@ -131,9 +131,9 @@ func (l *locale) checkForms(key string, m *message, needed, possible map[string]
 		_, has := m.forms[form]
 		switch {
 		case has && !possible[form]:
-			ps = append(ps, problem{l.file, m.line, key, fmt.Sprintf("plural form %q is never used in %s", form, l.lang)})
+			ps = append(ps, problem{m.file, m.line, key, fmt.Sprintf("plural form %q is never used in %s", form, l.lang)})
 		case !has && needed[form]:
-			ps = append(ps, problem{l.file, m.line, key, fmt.Sprintf("plural form %q is missing; %s uses it", form, l.lang)})
+			ps = append(ps, problem{m.file, m.line, key, fmt.Sprintf("plural form %q is missing; %s uses it", form, l.lang)})
 		}
 	}
 	return ps

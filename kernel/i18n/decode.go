@@ -126,10 +126,10 @@ func (l *locale) add(key string, line int, text string, forms map[string]string)
 		l.problem(line, key, fmt.Sprintf("defined twice (first on line %d)", prev.line))
 		return
 	}
-	m := &message{line: line, fields: map[string]bool{}}
+	m := &message{file: l.file, line: line, fields: map[string]bool{}}
 	l.msgs[key] = m
 	if forms == nil {
-		t, err := compile(key, text, m.fields)
+		t, err := compile(key, text, m.fields, l.cmds)
 		if err != nil {
 			l.problem(line, key, err.Error())
 			m.broken = true
@@ -143,7 +143,7 @@ func (l *locale) add(key string, line int, text string, forms map[string]string)
 		if !ok {
 			continue
 		}
-		t, err := compile(key+"."+form, src, m.fields)
+		t, err := compile(key+"."+form, src, m.fields, l.cmds)
 		if err != nil {
 			l.problem(line, key, fmt.Sprintf("form %s: %v", form, err))
 			m.broken = true

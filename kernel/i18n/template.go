@@ -1,6 +1,8 @@
 package i18n
 
 import (
+	"sync"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,7 +20,25 @@ import (
 // reports context errors only at first execution).
 const escapeFunc = "_i18n_escape"
 
-var funcs = template.FuncMap{escapeFunc: escape}
+// commands resolves {{cmd "transfer.send"}} in messages to the command
+// that config binds to the action ("/send", or "/pay" once renamed), so no
+// message names a command that is not there. The kernel sets it once the
+// command table is known (Catalog.SetCommands); one resolver serves every
+// catalog of the process.
+type commands struct {
+	mu      sync.RWMutex
+	resolve func(action string) string
+}
+
+func (r *commands) cmd(action string) string {
+	r.mu.RLock()
+	f := r.resolve
+	r.mu.RUnlock()
+	if f == nil {
+		return "/" + action[strings.LastIndexByte(action, '.')+1:]
+	}
+	return f(action)
+}
 
 // tmpl is a compiled message: static text, or a template.
 type tmpl struct {
@@ -28,10 +48,11 @@ type tmpl struct {
 
 // compile parses src, adds the escaper to its printing actions and records
 // the top-level data fields it uses in fields.
-func compile(name, src string, fields map[string]bool) (*tmpl, error) {
+func compile(name, src string, fields map[string]bool, cmds *commands) (*tmpl, error) {
 	if !strings.Contains(src, "{{") {
 		return &tmpl{static: src}, nil
 	}
+	funcs := template.FuncMap{escapeFunc: escape, "cmd": cmds.cmd}
 	t, err := template.New(name).Option("missingkey=zero").Funcs(funcs).Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("template does not parse: %w", err)

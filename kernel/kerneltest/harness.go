@@ -41,6 +41,10 @@ type Options struct {
 	// Store and Limiter override the defaults (a fresh memory store).
 	Store   store.Store
 	Limiter ratelimit.Limiter
+	// AllowUselessEdits turns off the check, when the test ends, that no
+	// editMessageReplyMarkup changed nothing (Telegram refuses those, and
+	// each costs a call against the chat's limit).
+	AllowUselessEdits bool
 }
 
 // Harness is a kernel wired to a fake Bot API and a fake clock.
@@ -51,10 +55,12 @@ type Harness struct {
 	Clock  *Clock
 	Store  store.Store
 	Logs   *SyncBuffer
-
-	nextUpdate atomic.Int64
-	nextCB     atomic.Int64
 }
+
+// Update and callback ids are unique across every harness of the process,
+// as Telegram's are for one bot, so two harnesses on one store (two
+// replicas) never take each other's updates for duplicates.
+var nextUpdate, nextCB atomic.Int64
 
 // New builds a kernel for a test; everything is closed by t.Cleanup.
 func New(t testing.TB, opts Options) *Harness {
@@ -80,13 +86,19 @@ func Build(t testing.TB, opts Options) (*Harness, error) {
 		return nil, err
 	}
 	clock := NewClock()
+	// The fake clock drives the memory store's expiry and the rate limits,
+	// so Clock.Advance gets past a TTL or a limit's window.
 	st := opts.Store
 	if st == nil {
-		st = store.NewMemory()
+		st = store.NewMemory(store.WithClock(clock.Now))
+	}
+	limiter := opts.Limiter
+	if limiter == nil && opts.Store == nil {
+		limiter = ratelimit.NewMemory(ratelimit.WithClock(clock.Now))
 	}
 	logs := &SyncBuffer{}
 	k, err := kernel.New(kernel.Options{
-		Config: cfg, Plugins: opts.Plugins, Locales: loc, Store: st, Limiter: opts.Limiter,
+		Config: cfg, Plugins: opts.Plugins, Locales: loc, Store: st, Limiter: limiter,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Clock:  clock.Now,
 	})
@@ -95,6 +107,15 @@ func Build(t testing.TB, opts Options) (*Harness, error) {
 	}
 	h := &Harness{T: t, API: api, Kernel: k, Clock: clock, Store: st, Logs: logs}
 	t.Cleanup(func() { _ = k.Close() })
+	if !opts.AllowUselessEdits {
+		t.Cleanup(func() {
+			for _, r := range api.Refused() {
+				if r.Call.Method == "editMessageReplyMarkup" && strings.Contains(r.Description, "not modified") {
+					t.Errorf("kerneltest: the bot removed or set buttons that were already so (message %s in chat %s): a useless Bot API call", r.Call.Params["message_id"], r.Call.Params["chat_id"])
+				}
+			}
+		})
+	}
 	return h, nil
 }
 
@@ -163,7 +184,7 @@ func (h *Harness) Group(chatID, userID int64) *Chat {
 }
 
 // NextUpdateID hands out increasing update ids.
-func (h *Harness) NextUpdateID() int64 { return h.nextUpdate.Add(1) }
+func (h *Harness) NextUpdateID() int64 { return nextUpdate.Add(1) }
 
 // Chat drives a conversation as one Telegram user.
 type Chat struct {
@@ -189,7 +210,7 @@ func (c *Chat) MessageUpdate(text string) gotgbot.Update {
 // CallbackUpdate builds a button tap on message msgID with data.
 func (c *Chat) CallbackUpdate(msgID int64, data string) gotgbot.Update {
 	return gotgbot.Update{UpdateId: c.h.NextUpdateID(), CallbackQuery: &gotgbot.CallbackQuery{
-		Id:   fmt.Sprintf("%d_%d", c.ChatID, c.h.nextCB.Add(1)),
+		Id:   fmt.Sprintf("%d_%d", c.ChatID, nextCB.Add(1)),
 		From: gotgbot.User{Id: c.UserID, FirstName: c.FirstName, LanguageCode: c.LanguageCode},
 		Message: &gotgbot.Message{MessageId: msgID, Date: c.h.Clock.Now().Unix(),
 			Chat: gotgbot.Chat{Id: c.ChatID, Type: c.Type}},

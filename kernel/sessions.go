@@ -1,6 +1,9 @@
 package kernel
 
 import (
+	"context"
+	"strconv"
+
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -24,11 +27,14 @@ type Principal struct {
 
 // FlowState is a running flow as stored in the session.
 type FlowState struct {
-	Name    string            `json:"name"`
-	Step    string            `json:"step"`
-	Version int               `json:"v"`
-	Data    map[string]string `json:"data,omitempty"`
-	Expires time.Time         `json:"exp"`
+	Name    string `json:"name"`
+	Step    string `json:"step"`
+	Version int    `json:"v"`
+	// Nonce tells this run of the flow from earlier ones in its buttons.
+	Nonce string `json:"nonce,omitempty"`
+	// Data is the flow's typed data (the D of its Flow[D]) as JSON.
+	Data    json.RawMessage `json:"data,omitempty"`
+	Expires time.Time       `json:"exp"`
 	// Prompt is the newest message with buttons the flow sent; when the
 	// kernel ends the flow (cancel, another command, timeout) its buttons
 	// are removed so no live button outlives the flow.
@@ -152,3 +158,43 @@ func (s *session) reset() {
 	s.Values = nil
 	s.Sealed = nil
 }
+
+// Sessions reads users' sessions outside of an update, for background
+// services (such as a deposit subscriber) that act for a logged-in user.
+type Sessions struct{ k *Kernel }
+
+// load reads and decodes a user's session.
+func (s *Sessions) load(ctx context.Context, userID int64) (*session, string, error) {
+	key := sessionKey(userID)
+	raw, _, err := s.k.store.Get(ctx, key, 0)
+	if err != nil {
+		return nil, key, fmt.Errorf("load session: %w", err)
+	}
+	sess, err := decodeSession(raw)
+	return sess, key, err
+}
+
+// Principal returns the user's logged-in identity with its token opened,
+// or nil when the user is not logged in (or the token has expired).
+func (s *Sessions) Principal(ctx context.Context, userID int64) (*Principal, error) {
+	sess, key, err := s.load(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := sess.principal(s.k.sealer, []byte(key))
+	if err != nil || p == nil || !s.k.now().Before(p.ExpiresAt) {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Lang is the user's chosen language ("" when they never chose one).
+func (s *Sessions) Lang(ctx context.Context, userID int64) (string, error) {
+	sess, _, err := s.load(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	return sess.Lang, nil
+}
+
+func sessionKey(userID int64) string { return "sess:" + strconv.FormatInt(userID, 10) }
