@@ -2,9 +2,11 @@ package auth
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
+	"regexp"
 	"time"
+
+	"github.com/copperx-bot/payoutbot/kernel"
 )
 
 // Config is the plugins.auth block of config.yaml.
@@ -12,8 +14,8 @@ type Config struct {
 	// OTPAttempts is how many wrong codes a user may type for one emailed
 	// code before the login ends and a new code must be requested.
 	OTPAttempts int `koanf:"otp_attempts"`
-	// KYCRefresh is how old the remembered KYC status may be before the kyc
-	// guard asks the API again.
+	// KYCRefresh is how old the remembered KYC status may be before the
+	// auth.kyc guard asks the API again.
 	KYCRefresh time.Duration `koanf:"kyc_refresh"`
 	// KYCURL is where a user completes KYC/KYB on CopperX.
 	KYCURL string `koanf:"kyc_url"`
@@ -23,8 +25,10 @@ type Config struct {
 	// ExpiryMargin treats a token as expired this long before its expireAt,
 	// so no action starts with a token about to die.
 	ExpiryMargin time.Duration `koanf:"expiry_margin"`
-	// Menu lists the commands offered as buttons under the welcome message
-	// (labels are the commands.<name> locale keys).
+	// Menu lists the actions ("wallet.balance") offered as buttons under
+	// the welcome message, labelled with the description of the command
+	// bound to each; an action no enabled command binds is left out, and
+	// so is one that needs the auth.kyc guard until KYC is approved.
 	Menu []string `koanf:"menu"`
 }
 
@@ -36,49 +40,42 @@ func DefaultConfig() Config {
 		KYCURL:       "https://payout.copperx.io/app/kyc",
 		ResumeWithin: 10 * time.Minute,
 		ExpiryMargin: time.Minute,
-		Menu:         []string{"balance", "send", "deposit", "history"},
+		Menu:         []string{"wallet.balance", "transfer.send", "wallet.deposit", "transfer.history"},
 	}
 }
 
-// Validate checks the values, naming the key at fault.
+// maxMenu is how many buttons the welcome menu may have.
+const maxMenu = 8
+
+// actionPattern is an action's full name: "<plugin>.<action>".
+var actionPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}\.[a-z][a-z0-9_]{0,31}$`)
+
+// Validate checks the values, naming the key at fault (relative to
+// plugins.auth).
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(key, msg string) { errs = append(errs, fmt.Errorf("plugins.auth.%s: %s", key, msg)) }
 	if c.OTPAttempts < 1 || c.OTPAttempts > 10 {
-		bad("otp_attempts", "must be between 1 and 10")
+		errs = append(errs, kernel.ConfigErrorf("otp_attempts", "must be between 1 and 10"))
 	}
 	if c.KYCRefresh <= 0 {
-		bad("kyc_refresh", "must be positive")
+		errs = append(errs, kernel.ConfigErrorf("kyc_refresh", "must be positive"))
 	}
 	if u, err := url.Parse(c.KYCURL); err != nil || u.Scheme != "https" || u.Host == "" {
-		bad("kyc_url", "must be an https URL")
+		errs = append(errs, kernel.ConfigErrorf("kyc_url", "must be an https URL"))
 	}
 	if c.ResumeWithin < 0 {
-		bad("resume_within", "must not be negative")
+		errs = append(errs, kernel.ConfigErrorf("resume_within", "must not be negative"))
 	}
 	if c.ExpiryMargin < 0 || c.ExpiryMargin > time.Hour {
-		bad("expiry_margin", "must be between 0 and 1h")
+		errs = append(errs, kernel.ConfigErrorf("expiry_margin", "must be between 0 and 1h"))
 	}
-	if len(c.Menu) > 8 {
-		bad("menu", "at most 8 commands")
+	if len(c.Menu) > maxMenu {
+		errs = append(errs, kernel.ConfigErrorf("menu", "at most %d actions", maxMenu))
 	}
-	for _, m := range c.Menu {
-		if !commandName(m) {
-			bad("menu", fmt.Sprintf("%q is not a command name", m))
+	for _, action := range c.Menu {
+		if !actionPattern.MatchString(action) {
+			errs = append(errs, kernel.ConfigErrorf("menu", "%q is not an action (<plugin>.<action>, such as wallet.balance)", action))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// commandName reports a Telegram command name: 1-32 of a-z 0-9 _.
-func commandName(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return true
 }

@@ -34,6 +34,9 @@ func shippedBlock(t *testing.T) string {
 	return string(b)
 }
 
+// TestConfigDecoding builds a kernel with plugins.auth as given: the
+// kernel decodes it strictly, Validate's keys come out under
+// plugins.auth, and the menu's actions are checked as links.
 func TestConfigDecoding(t *testing.T) {
 	api, err := copperx.New(copperx.DefaultConfig())
 	if err != nil {
@@ -41,8 +44,9 @@ func TestConfigDecoding(t *testing.T) {
 	}
 	build := func(block string, env ...string) error {
 		_, err := kerneltest.Build(t, kerneltest.Options{
-			Config:  "plugins:\n  auth: " + block + "\ncommands:\n  - {name: login, action: auth.login}\n",
-			Plugins: []kernel.Plugin{auth.New(api)},
+			Config: "plugins:\n  auth: " + block + "\ncommands:\n  - {name: login, action: auth.login}\n",
+			// The menu's actions belong to these (disabled here).
+			Plugins: []kernel.Plugin{auth.New(api), absentPlugin("wallet"), absentPlugin("transfer")},
 			Env:     env,
 		})
 		return err
@@ -54,11 +58,14 @@ func TestConfigDecoding(t *testing.T) {
 	}{
 		{"shipped", shippedBlock(t), nil, ""},
 		{"defaults", "{enabled: true}", nil, ""},
-		{"unknown key", "{enabled: true, otp_attemps: 3}", nil, "plugins.auth"},
-		{"wrong type", "{enabled: true, kyc_refresh: soon}", nil, "plugins.auth"},
-		{"bad value", "{enabled: true, otp_attempts: 0}", nil, "plugins.auth.otp_attempts: must be between 1 and 10"},
-		{"env override", "{enabled: true}", []string{"COPPERX_BOT_PLUGINS__AUTH__OTP_ATTEMPTS=0"}, "plugins.auth.otp_attempts"},
-		{"menu without label", "{enabled: true, menu: [nosuch]}", nil, "plugins.auth.menu: no locale key commands.nosuch"},
+		{"unknown key", "{enabled: true, otp_attemps: 3}", nil, "config: plugins.auth.otp_attemps: unknown key"},
+		{"wrong type", "{enabled: true, kyc_refresh: soon}", nil, "config: plugins.auth.kyc_refresh"},
+		{"bad value", "{enabled: true, otp_attempts: 0}", nil, "config: plugins.auth.otp_attempts: must be between 1 and 10"},
+		{"env override", "{enabled: true}", []string{"COPPERX_BOT_PLUGINS__AUTH__OTP_ATTEMPTS=0"}, "config: plugins.auth.otp_attempts: must be between 1 and 10"},
+		{"menu of commands", "{enabled: true, menu: [balance, send]}", nil, `config: plugins.auth.menu: "balance" is not an action`},
+		{"menu action unknown", "{enabled: true, menu: [auth.nosuch]}", nil, `config: plugins.auth.menu: links to unknown action "auth.nosuch"`},
+		{"menu plugin unknown", "{enabled: true, menu: [nosuch.balance]}", nil, `config: plugins.auth.menu: links to unknown action "nosuch.balance"`},
+		{"menu own action", "{enabled: true, menu: [auth.profile]}", nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := build(tc.block, tc.env...)
@@ -70,12 +77,4 @@ func TestConfigDecoding(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestOTPAttemptsFromEnv(t *testing.T) {
-	f := newFixture(t, fixtureOpt{env: []string{"COPPERX_BOT_PLUGINS__AUTH__OTP_ATTEMPTS=1"}})
-	u := f.h.Private(30)
-	u.Send("/login")
-	u.Send("ada@example.com")
-	u.Send(wrongCode(f.emu.OTP("ada@example.com"))).Expect(t, "Too many wrong codes")
 }

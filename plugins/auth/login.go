@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
+	"net/http"
 	"strings"
 	"time"
 
@@ -14,12 +14,23 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel/secret"
 )
 
-// dataPrompt is the flow data key of the message with the Resend button.
-const dataPrompt = "prompt"
+// login is the login flow's data, kept by the kernel between the steps.
+// The CopperX session id that goes with the emailed code is not here: it
+// is a flow secret (secretSID), sealed like the token.
+type login struct {
+	// Email is where the code went (normalized).
+	Email string `json:"email,omitempty"`
+	// WrongCodes counts the wrong codes typed for the current code.
+	WrongCodes int `json:"wrong_codes,omitempty"`
+	// Resent is set once the user asked for another code: the code step
+	// then says "New code sent".
+	Resent bool `json:"resent,omitempty"`
+}
 
-// login starts the login flow, or says who is logged in already.
+// login is /login: it starts the login flow, or says who is logged in
+// already and offers to switch accounts.
 func (a *Auth) login(c *kernel.Ctx) error {
-	if p := a.live(c); p != nil {
+	if p := a.livePrincipal(c); p != nil {
 		kb := kernel.NewKeyboard().Row(
 			c.Button("auth.login.switch_button", "switch"),
 			c.Button("auth.login.keep_button", "keep"),
@@ -30,20 +41,249 @@ func (a *Auth) login(c *kernel.Ctx) error {
 	return a.startLogin(c)
 }
 
-// startLogin asks for the email, or takes it from "/login <email>".
+// startLogin starts the login flow at the email step; "/login <email>"
+// sends the code at once and starts at the code step, and a bad email
+// there is explained before the flow asks for it.
 func (a *Auth) startLogin(c *kernel.Ctx) error {
-	if err := c.StartFlow(flowLogin, stepEmail); err != nil {
+	typed := c.Text()
+	if typed == "" {
+		return c.StartFlow(flowLogin, login{})
+	}
+	email, ok, err := a.readEmail(c, typed)
+	if err != nil {
 		return err
 	}
-	if !c.IsCallback() && c.Text() != "" {
-		return a.onEmail(c)
+	if !ok {
+		return c.StartFlow(flowLogin, login{})
 	}
+	return a.startAtCode(c, email)
+}
+
+// startAtCode has CopperX email a code and starts the login at the code
+// step ("/login <email>", Request a new code); an email CopperX refuses
+// starts it at the email step instead.
+func (a *Auth) startAtCode(c *kernel.Ctx, email string) error {
+	sid, outcome, err := a.requestCode(c, email, false)
+	switch {
+	case err != nil:
+		return err
+	case outcome == codeLimited:
+		return nil
+	case outcome == codeRejected:
+		return c.StartFlow(flowLogin, login{})
+	}
+	if err := c.StartFlow(flowLogin, login{Email: email}, stepCode); err != nil {
+		return err
+	}
+	return c.SetFlowSecret(secretSID, sid)
+}
+
+// askEmail asks for the email address of the CopperX account.
+func (a *Auth) askEmail(c *kernel.Ctx, _ *login) error {
 	_, err := c.Say("auth.email.prompt", nil, nil)
 	return err
 }
 
-// startButton is the Log in button of a refusal: /login, from a tap.
-func (a *Auth) startButton(c *kernel.Ctx) error {
+// takeEmail checks the typed email and has CopperX email it a code.
+func (a *Auth) takeEmail(c *kernel.Ctx, d *login) (kernel.Move, error) {
+	email, ok, err := a.readEmail(c, c.Text())
+	if err != nil || !ok {
+		return kernel.Stay, err
+	}
+	sid, outcome, err := a.requestCode(c, email, false)
+	switch {
+	case err != nil:
+		return kernel.Stay, err
+	case outcome == codeLimited:
+		return kernel.Done, nil // told to send /login again later
+	case outcome == codeRejected:
+		return kernel.Stay, nil
+	}
+	if err := c.SetFlowSecret(secretSID, sid); err != nil {
+		return kernel.Stay, err
+	}
+	*d = login{Email: email}
+	return kernel.Next(stepCode), nil
+}
+
+// readEmail reads typed text as an email address. When it is not one, the
+// user is told why and ok is false; a login code typed where the email
+// belongs (the login restarted after the code was sent) is deleted from
+// the chat first.
+func (a *Auth) readEmail(c *kernel.Ctx, typed string) (email string, ok bool, err error) {
+	if _, err := parseOTP(typed); err == nil {
+		_ = c.Delete(c.MessageID()) // best effort: the code must not linger in the chat
+		_, err = c.Say("auth.email.code_first", nil, nil)
+		return "", false, err
+	}
+	email, err = parseEmail(typed)
+	switch {
+	case errors.Is(err, errEmailLong):
+		_, err = c.Say("auth.email.too_long", map[string]any{"max": maxEmail}, nil)
+		return "", false, err
+	case err != nil:
+		_, err = c.Say("auth.email.invalid", nil, nil)
+		return "", false, err
+	}
+	return email, true, nil
+}
+
+// codeOutcome is how asking CopperX for a login code ended.
+type codeOutcome int
+
+const (
+	codeSent     codeOutcome = iota
+	codeLimited              // too many codes asked for: the user was told when to try again
+	codeRejected             // CopperX refused the email: the user was told
+)
+
+// requestCode asks CopperX to email a login code to email, within the otp
+// limit, and returns the session id that goes with the code. resending
+// words a refusal for a user whose last code still works.
+func (a *Auth) requestCode(c *kernel.Ctx, email string, resending bool) (secret.Secret, codeOutcome, error) {
+	allowed, wait, err := c.Allow(LimitOTP)
+	if err != nil {
+		return secret.Secret{}, codeSent, err
+	}
+	if !allowed {
+		return secret.Secret{}, codeLimited, a.sayLimited(c, wait, resending)
+	}
+	otp, err := a.api.RequestEmailOTP(c, email)
+	switch {
+	case errors.Is(err, copperx.ErrValidation):
+		_, err = c.Say("auth.email.rejected", map[string]any{"email": email}, nil)
+		return secret.Secret{}, codeRejected, err
+	case errors.Is(err, copperx.ErrRateLimited):
+		var apiErr *copperx.Error
+		wait = 0
+		if errors.As(err, &apiErr) {
+			wait = apiErr.RetryAfter
+		}
+		return secret.Secret{}, codeLimited, a.sayLimited(c, wait, resending)
+	case err != nil:
+		return secret.Secret{}, codeSent, fmt.Errorf("request email otp: %w", err)
+	}
+	if err := c.Set(keyLoginEmail, email); err != nil {
+		return secret.Secret{}, codeSent, err
+	}
+	return secret.New(otp.SID), codeSent, nil
+}
+
+// sayLimited tells a user who asked for too many codes when to try again.
+func (a *Auth) sayLimited(c *kernel.Ctx, wait time.Duration, resending bool) error {
+	minutes := max(1, int(math.Ceil(wait.Minutes())))
+	key := "auth.code.limited" // "... and send /login again"
+	if resending {
+		key = "auth.code.limited_keep" // "... the last code I sent still works"
+	}
+	_, err := c.Send(c.Plural(key, minutes, map[string]any{"minutes": minutes}), nil)
+	return err
+}
+
+// askCode says where the code went, with a Resend button.
+func (a *Auth) askCode(c *kernel.Ctx, d *login) error {
+	key := "auth.code.sent"
+	if d.Resent {
+		key = "auth.code.resent"
+	}
+	kb := kernel.NewKeyboard().Row(c.Tap("auth.code.resend_button", "resend"))
+	_, err := c.Say(key, map[string]any{"email": maskEmail(d.Email)}, kb)
+	return err
+}
+
+// resend has CopperX email another code; the code step asks again.
+func (a *Auth) resend(c *kernel.Ctx, d *login) (kernel.Move, error) {
+	backToEmail := func() (kernel.Move, error) {
+		_ = c.RemoveButtons(c.MessageID()) // the email step has no buttons
+		return kernel.Next(stepEmail), nil
+	}
+	if d.Email == "" {
+		return backToEmail()
+	}
+	sid, outcome, err := a.requestCode(c, d.Email, true)
+	switch {
+	case err != nil:
+		return kernel.Stay, err
+	case outcome == codeLimited:
+		return kernel.Stay, nil // the last code still works
+	case outcome == codeRejected:
+		return backToEmail()
+	}
+	if err := c.SetFlowSecret(secretSID, sid); err != nil {
+		return kernel.Stay, err
+	}
+	d.WrongCodes, d.Resent = 0, true
+	return kernel.Next(stepCode), nil
+}
+
+// takeCode deletes the message holding the code, then checks the code.
+func (a *Auth) takeCode(c *kernel.Ctx, d *login) (kernel.Move, error) {
+	_ = c.Delete(c.MessageID()) // best effort: the code must not linger in the chat
+	code, err := parseOTP(c.Text())
+	if err != nil {
+		_, err = c.Say("auth.code.invalid", map[string]any{"min": minOTP, "max": maxOTP}, nil)
+		return kernel.Stay, err
+	}
+	sid := c.FlowSecret(secretSID).Reveal()
+	if d.Email == "" || sid == "" {
+		return a.endLogin(c, "auth.code.expired")
+	}
+	granted, err := a.api.AuthenticateEmailOTP(c, d.Email, code, sid)
+	var apiErr *copperx.Error
+	switch {
+	case err == nil:
+		// finishLogin ends the flow itself before it resumes the blocked
+		// command, which may start a flow of its own: Done would end that
+		// one, Stay leaves it be.
+		return kernel.Stay, a.finishLogin(c, d.Email, granted)
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
+		return a.wrongCode(c, d)
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden:
+		return a.endLogin(c, "auth.code.too_many")
+	case errors.Is(err, copperx.ErrValidation), errors.Is(err, copperx.ErrNotFound):
+		return a.endLogin(c, "auth.code.expired")
+	}
+	return kernel.Stay, fmt.Errorf("authenticate email otp: %w", err)
+}
+
+// wrongCode counts a wrong code: the tries left, or the end of the login.
+func (a *Auth) wrongCode(c *kernel.Ctx, d *login) (kernel.Move, error) {
+	d.WrongCodes++
+	if d.WrongCodes >= a.cfg.OTPAttempts {
+		return a.endLogin(c, "auth.code.too_many")
+	}
+	left := a.cfg.OTPAttempts - d.WrongCodes
+	kb := kernel.NewKeyboard().Row(c.Tap("auth.code.resend_button", "resend"))
+	_, err := c.Send(c.Plural("auth.code.wrong", left, map[string]any{"left": left}), kb)
+	return kernel.Stay, err
+}
+
+// endLogin ends the login with a message and a "Request a new code"
+// button (too many wrong codes, an expired code).
+func (a *Auth) endLogin(c *kernel.Ctx, key string) (kernel.Move, error) {
+	c.EndFlow() // whatever the reply does, this login is over
+	kb := kernel.NewKeyboard().Row(c.Button("auth.code.new_button", "again"))
+	_, err := c.Say(key, nil, kb)
+	return kernel.Done, err
+}
+
+// newCode is Request a new code, after a login ended: it sends a code to
+// the last email and starts the login at the code step (or over, when the
+// email is no longer known).
+func (a *Auth) newCode(c *kernel.Ctx) error {
+	_ = c.RemoveButtons(c.MessageID())
+	if a.livePrincipal(c) != nil {
+		return a.login(c)
+	}
+	var email string
+	if !c.Get(keyLoginEmail, &email) || email == "" {
+		return c.StartFlow(flowLogin, login{})
+	}
+	return a.startAtCode(c, email)
+}
+
+// logInButton is the Log in button under a refusal: /login, from a tap.
+func (a *Auth) logInButton(c *kernel.Ctx) error {
 	_ = c.RemoveButtons(c.MessageID())
 	return a.login(c)
 }
@@ -52,12 +292,12 @@ func (a *Auth) startButton(c *kernel.Ctx) error {
 // current login stays until the new one succeeds.
 func (a *Auth) switchAccount(c *kernel.Ctx) error {
 	_ = c.RemoveButtons(c.MessageID())
-	return a.startLogin(c)
+	return c.StartFlow(flowLogin, login{})
 }
 
-// keep leaves the current login as it is.
-func (a *Auth) keep(c *kernel.Ctx) error {
-	p := a.live(c)
+// keepAccount leaves the current login as it is.
+func (a *Auth) keepAccount(c *kernel.Ctx) error {
+	p := a.livePrincipal(c)
 	if p == nil {
 		return kernel.ErrStaleCallback
 	}
@@ -65,203 +305,29 @@ func (a *Auth) keep(c *kernel.Ctx) error {
 	return err
 }
 
-// onEmail checks the typed email and sends it a code. A login code typed
-// here (the login restarted after it was sent) is deleted like at the code
-// step, and the user is told the email comes first.
-func (a *Auth) onEmail(c *kernel.Ctx) error {
-	if _, err := parseOTP(c.Text()); err == nil {
-		_ = c.Delete(c.MessageID()) // best effort: the code must not linger in the chat
-		_, err = c.Say("auth.email.code_first", nil, nil)
-		return err
-	}
-	email, err := parseEmail(c.Text())
-	switch {
-	case errors.Is(err, errEmailLong):
-		_, err = c.Say("auth.email.too_long", map[string]any{"max": maxEmail}, nil)
-		return err
-	case err != nil:
-		_, err = c.Say("auth.email.invalid", nil, nil)
-		return err
-	}
-	return a.sendCode(c, email)
-}
-
-// resend sends a new code for the login in progress.
-func (a *Auth) resend(c *kernel.Ctx) error {
-	if !c.InFlow(flowLogin, stepCode) || c.FlowData(dataEmail) == "" {
-		return kernel.ErrStaleCallback
-	}
-	return a.sendCode(c, c.FlowData(dataEmail))
-}
-
-// again asks for a new code after a login ended (too many wrong codes, an
-// expired code), or starts over when the email is no longer known.
-func (a *Auth) again(c *kernel.Ctx) error {
-	_ = c.RemoveButtons(c.MessageID())
-	if p := a.live(c); p != nil {
-		return a.login(c)
-	}
-	var email string
-	if !c.Get(keyLoginEmail, &email) || email == "" {
-		return a.startLogin(c)
-	}
-	return a.sendCode(c, email)
-}
-
-// sendCode asks CopperX to email a one-time code (within the otp limit)
-// and moves the flow to the code step.
-func (a *Auth) sendCode(c *kernel.Ctx, email string) error {
-	resending := c.InFlow(flowLogin, stepCode)
-	ok, wait, err := c.Allow(LimitOTP)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return a.codeLimited(c, wait, resending)
-	}
-	req, err := a.api.RequestEmailOTP(c, email)
-	switch {
-	case errors.Is(err, copperx.ErrValidation):
-		if !c.InFlow(flowLogin) {
-			if err := c.StartFlow(flowLogin, stepEmail); err != nil {
-				return err
-			}
-		}
-		_, err = c.Say("auth.email.rejected", map[string]any{"email": email}, nil)
-		return err
-	case errors.Is(err, copperx.ErrRateLimited):
-		var ae *copperx.Error
-		errors.As(err, &ae)
-		return a.codeLimited(c, ae.RetryAfter, resending)
-	case err != nil:
-		return fmt.Errorf("request email otp: %w", err)
-	}
-	a.removePrompt(c)
-	switch {
-	case c.InFlow(flowLogin, stepEmail):
-		err = c.Next(stepCode)
-	case !resending:
-		err = c.StartFlow(flowLogin, stepCode)
-	}
-	if err != nil {
-		return err
-	}
-	if err := c.Set(keyLoginEmail, email); err != nil {
-		return err
-	}
-	c.SetFlowData(dataEmail, email)
-	if err := c.SetFlowSecret(dataSID, secret.New(req.SID)); err != nil {
-		return err
-	}
-	c.SetFlowData(dataAttempts, "0")
-	key := "auth.code.sent"
-	if resending {
-		key = "auth.code.resent"
-	}
-	kb := kernel.NewKeyboard().Row(c.Button("auth.code.resend_button", "resend"))
-	id, err := c.Say(key, map[string]any{"email": maskEmail(email)}, kb)
-	if err != nil {
-		return err
-	}
-	c.SetFlowData(dataPrompt, strconv.FormatInt(id, 10))
-	return nil
-}
-
-// codeLimited tells a user who asked for too many codes when to try again.
-func (a *Auth) codeLimited(c *kernel.Ctx, wait time.Duration, resending bool) error {
-	minutes := max(1, int(math.Ceil(wait.Minutes())))
-	data := map[string]any{"minutes": minutes}
-	if resending {
-		_, err := c.Send(c.Plural("auth.code.limited_keep", minutes, data), nil)
-		return err
-	}
+// finishLogin ends the login flow, loads the profile and KYC status,
+// stores the principal, welcomes the user and resumes the command a guard
+// blocked. The flow ends first, so the resumed command may start its own.
+func (a *Auth) finishLogin(c *kernel.Ctx, email string, granted *copperx.AuthResponse) error {
 	c.EndFlow()
-	_, err := c.Send(c.Plural("auth.code.limited", minutes, data), nil)
-	return err
-}
-
-// onCode deletes the message holding the code and checks the code.
-func (a *Auth) onCode(c *kernel.Ctx) error {
-	_ = c.Delete(c.MessageID()) // best effort: the code must not linger in the chat
-	code, err := parseOTP(c.Text())
-	if err != nil {
-		_, err = c.Say("auth.code.invalid", map[string]any{"min": minOTP, "max": maxOTP}, nil)
-		return err
-	}
-	email, sid := c.FlowData(dataEmail), c.FlowSecret(dataSID).Reveal()
-	if email == "" || sid == "" {
-		return a.endLogin(c, "auth.code.expired")
-	}
-	res, err := a.api.AuthenticateEmailOTP(c, email, code, sid)
-	var ae *copperx.Error
-	switch {
-	case err == nil:
-		return a.finishLogin(c, email, res)
-	case errors.As(err, &ae) && ae.Status == 401:
-		attempts, _ := strconv.Atoi(c.FlowData(dataAttempts))
-		attempts++
-		if attempts >= a.cfg.OTPAttempts {
-			return a.endLogin(c, "auth.code.too_many")
-		}
-		c.SetFlowData(dataAttempts, strconv.Itoa(attempts))
-		left := a.cfg.OTPAttempts - attempts
-		kb := kernel.NewKeyboard().Row(c.Button("auth.code.resend_button", "resend"))
-		a.removePrompt(c)
-		id, err := c.Send(c.Plural("auth.code.wrong", left, map[string]any{"left": left}), kb)
-		if err != nil {
-			return err
-		}
-		c.SetFlowData(dataPrompt, strconv.FormatInt(id, 10))
-		return nil
-	case errors.As(err, &ae) && ae.Status == 403:
-		return a.endLogin(c, "auth.code.too_many")
-	case errors.Is(err, copperx.ErrValidation), errors.Is(err, copperx.ErrNotFound):
-		return a.endLogin(c, "auth.code.expired")
-	default:
-		return fmt.Errorf("authenticate email otp: %w", err)
-	}
-}
-
-// endLogin ends the login flow with a message and a "Request a new code"
-// button.
-func (a *Auth) endLogin(c *kernel.Ctx, key string) error {
-	a.removePrompt(c)
-	c.EndFlow()
-	kb := kernel.NewKeyboard().Row(c.Button("auth.code.new_button", "again"))
-	_, err := c.Say(key, nil, kb)
-	return err
-}
-
-// removePrompt takes the Resend button off the last code prompt.
-func (a *Auth) removePrompt(c *kernel.Ctx) {
-	if id, err := strconv.ParseInt(c.FlowData(dataPrompt), 10, 64); err == nil && id != 0 {
-		_ = c.RemoveButtons(id)
-	}
-}
-
-// finishLogin loads the profile and KYC status, stores the principal,
-// welcomes the user and resumes the command a guard blocked.
-func (a *Auth) finishLogin(c *kernel.Ctx, email string, res *copperx.AuthResponse) error {
-	a.removePrompt(c)
-	c.EndFlow()
-	tok := res.AccessToken
-	me, err := a.api.Me(c, tok)
+	accessToken := granted.AccessToken
+	me, err := a.api.Me(c, accessToken)
 	if err != nil {
 		return fmt.Errorf("load profile: %w", err)
 	}
-	kyc, err := a.api.KYCStatus(c, tok)
+	kycStatus, err := a.api.KYCStatus(c, accessToken)
 	if err != nil {
 		return fmt.Errorf("load kyc status: %w", err)
 	}
-	expires := res.ExpireAt
+	expires := granted.ExpireAt
 	if expires.IsZero() {
 		expires = c.Now().Add(24 * time.Hour)
 	}
 	p := &kernel.Principal{
 		UserID: me.ID, OrgID: me.OrganizationID, Email: me.Email, Name: displayName(me, email),
-		Token: secret.New(tok.Reveal()), ExpiresAt: expires,
+		Token: secret.New(accessToken.Reveal()), ExpiresAt: expires,
 		Attrs: map[string]string{
-			AttrKYC: kyc, AttrKYCChecked: c.Now().UTC().Format(time.RFC3339),
+			AttrKYC: kycStatus, AttrKYCChecked: c.Now().UTC().Format(time.RFC3339),
 			AttrRole: me.Role, AttrAccountType: me.Type,
 			AttrWalletAddress: me.WalletAddress, AttrWalletID: me.WalletID,
 		},
@@ -269,29 +335,29 @@ func (a *Auth) finishLogin(c *kernel.Ctx, email string, res *copperx.AuthRespons
 	if p.Email == "" {
 		p.Email = email
 	}
-	var pend pending
-	hasPending := c.Get(keyPending, &pend)
+	var blocked blockedCommand
+	hasBlocked := c.Get(keyBlockedCommand, &blocked)
 	if old := c.Principal(); old != nil && old.UserID != p.UserID {
 		// Another account: nothing of the old one may stay behind.
 		a.revoke(c, old)
 		c.ResetSession()
-		if err := c.Emit(EventLogout, old); err != nil {
+		if err := kernel.Emit(c, kernel.LoggedOut{Principal: old, Reason: kernel.LogoutSwitch}); err != nil {
 			return err
 		}
 	}
 	c.Del(keyLoginEmail)
-	c.Del(keyPending)
+	c.Del(keyBlockedCommand)
 	c.SetPrincipal(p)
 	c.Log.Info("logged in", "user_id", p.UserID, "org_id", p.OrgID)
-	if err := c.Emit(EventLogin, p); err != nil {
+	if err := kernel.Emit(c, kernel.LoggedIn{Principal: p}); err != nil {
 		return err
 	}
 	if _, err := c.Send(a.welcome(c, p), a.menu(c, p.Attrs[AttrKYC])); err != nil {
 		return err
 	}
-	if hasPending && pend.Action != "" && c.Now().Sub(pend.At) <= a.cfg.ResumeWithin {
-		c.Log.Info("resuming blocked command", "action", pend.Action)
-		return c.Invoke(pend.Action, pend.Args)
+	if hasBlocked && blocked.Action != "" && c.Now().Sub(blocked.At) <= a.cfg.ResumeWithin {
+		c.Log.Info("resuming blocked command", "action", blocked.Action)
+		return c.Invoke(blocked.Action, blocked.Args)
 	}
 	return nil
 }
@@ -308,29 +374,29 @@ func (a *Auth) welcome(c *kernel.Ctx, p *kernel.Principal) string {
 	return text + "\n\n" + c.T("auth.welcome.next_kyc", nil)
 }
 
-// menu is the buttons under the welcome: the configured commands, two a
-// row. Until KYC is approved, money movements give way to a button that
-// completes the verification, so no button leads straight to a refusal.
-func (a *Auth) menu(c *kernel.Ctx, kyc string) *kernel.Keyboard {
-	kb := kernel.NewKeyboard()
-	var row []kernel.Button
-	for _, name := range a.cfg.Menu {
-		if kyc != copperx.KYCApproved && (name == "send" || name == "withdraw") {
+// menu is the buttons under the welcome: the configured actions, two a
+// row, each labelled with the description of the command bound to it
+// (an action no enabled command binds is left out). Until KYC is
+// approved, the actions behind the auth.kyc guard give way to a button
+// that completes the verification, so no button leads to a refusal.
+func (a *Auth) menu(c *kernel.Ctx, kycStatus string) *kernel.Keyboard {
+	approved := kycStatus == copperx.KYCApproved
+	var buttons []kernel.Button
+	for _, action := range a.cfg.Menu {
+		if !approved && c.Needs(action, GuardKYC) {
 			continue
 		}
-		d, err := kernel.CallbackData("kernel", "run", name)
-		if err != nil {
+		command := strings.TrimPrefix(c.CommandFor(action), "/")
+		if command == "" {
 			continue
 		}
-		row = append(row, kernel.Button{Text: c.T("commands."+name, nil), Data: d})
-		if len(row) == 2 {
-			kb.Row(row...)
-			row = nil
+		if b, ok := c.ActionButton("commands."+command, action); ok {
+			buttons = append(buttons, b)
 		}
 	}
-	kb.Row(row...)
-	if kyc != copperx.KYCApproved {
-		kb.Row(kernel.Button{Text: c.T("auth.kyc.button", nil), URL: a.cfg.KYCURL})
+	kb := kernel.NewKeyboard().Grid(2, buttons...)
+	if !approved {
+		kb.Row(c.URLButton("auth.kyc.button", a.cfg.KYCURL))
 	}
 	return kb
 }

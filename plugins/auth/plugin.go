@@ -1,18 +1,18 @@
 // Package auth is the gate to everything: a person logs in to CopperX from
 // Telegram with their email and a one-time code, sees who they are and their
-// KYC status, and logs out. It provides the "auth" guard (logged in, token
-// alive) and the "kyc" guard (KYC approved) other plugins name, remembers
+// KYC status, and logs out. It provides the guards other plugins name,
+// "auth" (logged in, token alive) and "auth.kyc" (KYC approved), remembers
 // the command a guard blocked and runs it after the login, and turns any
 // 401/403 from the API, in any plugin, into "please log in again".
 //
-// Events: "auth.login" (payload *kernel.Principal) after a login,
-// "auth.logout" (payload *kernel.Principal, the one gone) after a logout,
-// a switch to another user, or when an expired or refused token is dropped.
+// Events: kernel.LoggedIn after a login; kernel.LoggedOut whenever a login
+// ends: a logout (kernel.LogoutAsked), a switch to another account
+// (LogoutSwitch), an expired token dropped by a guard (LogoutExpired) or a
+// token the API refused (LogoutRefused).
 package auth
 
 import (
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/copperx-bot/payoutbot/copperx"
@@ -25,13 +25,9 @@ const (
 	// GuardAuth passes when the user is logged in with a live token.
 	GuardAuth = "auth"
 	// GuardKYC passes when the logged-in user's KYC/KYB is approved.
-	GuardKYC = "kyc"
-	// EventLogin is emitted after a login with the new *kernel.Principal.
-	EventLogin = "auth.login"
-	// EventLogout is emitted with the *kernel.Principal that is no longer
-	// logged in (logout, account switch, expired or refused token).
-	EventLogout = "auth.logout"
-	// LimitOTP is the rate limit on emailed codes (initial and resent).
+	GuardKYC = "auth.kyc"
+	// LimitOTP is the rate limit on emailed codes, first and resent
+	// (rate_limits.auth.otp in config).
 	LimitOTP = "otp"
 
 	// Principal.Attrs keys set by this plugin.
@@ -43,23 +39,20 @@ const (
 	AttrWalletID      = "wallet_id"
 )
 
-// Session values and flow data keys.
+// Session values, the login flow and its secret.
 const (
-	keyPending    = "auth.pending"     // the command a guard blocked
-	keyLoginEmail = "auth.login_email" // the email of a login in progress
-	flowLogin     = "login"
-	stepEmail     = "email"
-	stepCode      = "code"
-	dataEmail     = "email"
-	dataSID       = "sid"
-	dataAttempts  = "attempts"
+	keyBlockedCommand = "auth.pending"     // the command a guard blocked, run after the login
+	keyLoginEmail     = "auth.login_email" // the email of the last code sent, for "Request a new code"
+	flowLogin         = "login"
+	stepEmail         = "email"
+	stepCode          = "code"
+	secretSID         = "sid" // the login's CopperX session id, a flow secret
 )
 
 // Auth is the auth plugin.
 type Auth struct {
 	api *copperx.Client
 	cfg Config
-	log *slog.Logger
 }
 
 // New builds the plugin around the CopperX client.
@@ -77,16 +70,7 @@ func (a *Auth) Setup(r *kernel.Registrar) error {
 	if err := r.Config(&a.cfg); err != nil {
 		return err
 	}
-	if err := a.cfg.Validate(); err != nil {
-		return err
-	}
-	for _, m := range a.cfg.Menu {
-		if !r.HasLocaleKey("commands." + m) {
-			return fmt.Errorf("plugins.auth.menu: no locale key commands.%s", m)
-		}
-	}
-	a.log = r.Logger()
-
+	r.ConfigLinks("menu", a.cfg.Menu)
 	r.RateLimit(LimitOTP, ratelimit.Limit{Rate: 3, Period: 10 * time.Minute, Burst: 3})
 
 	r.Action("login", a.login, kernel.Private())
@@ -94,16 +78,16 @@ func (a *Auth) Setup(r *kernel.Registrar) error {
 	r.Action("profile", a.profile, kernel.Private(), kernel.Guard(GuardAuth))
 	r.Action("kyc", a.kyc, kernel.Private(), kernel.Guard(GuardAuth))
 
-	r.Flow(flowLogin, kernel.Flow{Version: 1, Steps: map[string]kernel.Step{
-		stepEmail: {Text: a.onEmail, Next: []string{stepCode}},
-		stepCode:  {Text: a.onCode},
-	}})
-	r.Callback("resend", a.resend, kernel.Private())
-	r.Callback("again", a.again, kernel.Private())
-	r.Callback("start", a.startButton, kernel.Private())
+	r.Flow(flowLogin, kernel.Flow[login]{Version: 2, Steps: []kernel.Step[login]{
+		{Name: stepEmail, Ask: a.askEmail, Text: a.takeEmail},
+		{Name: stepCode, Ask: a.askCode, Text: a.takeCode, Tap: kernel.Taps[login]{"resend": a.resend}},
+	}}, kernel.Private())
+
+	r.Callback("again", a.newCode, kernel.Private())
+	r.Callback("start", a.logInButton, kernel.Private())
 	r.Callback("switch", a.switchAccount, kernel.Private())
-	r.Callback("keep", a.keep, kernel.Private())
-	r.Callback("logout", a.logoutConfirm, kernel.Private())
+	r.Callback("keep", a.keepAccount, kernel.Private())
+	r.Callback("logout", a.confirmLogout, kernel.Private())
 
 	r.Guard(GuardAuth, a.guardAuth)
 	r.Guard(GuardKYC, a.guardKYC)

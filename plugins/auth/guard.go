@@ -2,23 +2,22 @@ package auth
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
 )
 
-// pending is the command a guard blocked, run after the next login.
-type pending struct {
+// blockedCommand is the command a guard blocked, run after the next login.
+type blockedCommand struct {
 	Action string    `json:"action"`
 	Args   []string  `json:"args,omitempty"`
 	At     time.Time `json:"at"`
 }
 
-// live returns the principal when its token is still good (with the
-// configured margin), else nil.
-func (a *Auth) live(c *kernel.Ctx) *kernel.Principal {
+// livePrincipal returns the principal when its token is still good (with
+// the configured margin), else nil.
+func (a *Auth) livePrincipal(c *kernel.Ctx) *kernel.Principal {
 	p := c.Principal()
 	if p == nil || p.Token.Reveal() == "" || !c.Now().Add(a.cfg.ExpiryMargin).Before(p.ExpiresAt) {
 		return nil
@@ -32,12 +31,12 @@ func token(p *kernel.Principal) copperx.Token { return copperx.NewToken(p.Token.
 // guardAuth lets logged-in users through; others are asked to log in, and
 // the command they tried is remembered for after the login.
 func (a *Auth) guardAuth(c *kernel.Ctx) (bool, error) {
-	if a.live(c) != nil {
+	if a.livePrincipal(c) != nil {
 		return true, nil
 	}
 	expired := c.Principal() != nil
 	if expired {
-		if err := a.drop(c); err != nil {
+		if err := a.dropLogin(c, kernel.LogoutExpired); err != nil {
 			return false, err
 		}
 	}
@@ -69,7 +68,7 @@ func (a *Auth) guardAuth(c *kernel.Ctx) (bool, error) {
 // than kyc_refresh (or not approved) with the API; others get the /kyc
 // explanation.
 func (a *Auth) guardKYC(c *kernel.Ctx) (bool, error) {
-	p := a.live(c)
+	p := a.livePrincipal(c)
 	if p == nil {
 		return a.guardAuth(c)
 	}
@@ -87,54 +86,31 @@ func (a *Auth) guardKYC(c *kernel.Ctx) (bool, error) {
 	return false, err
 }
 
-// refreshKYC asks the API for the KYC status and remembers it.
-func (a *Auth) refreshKYC(c *kernel.Ctx, p *kernel.Principal) (string, error) {
-	status, err := a.api.KYCStatus(c, token(p))
-	if err != nil {
-		return "", err
-	}
-	if p.Attrs == nil {
-		p.Attrs = map[string]string{}
-	}
-	p.Attrs[AttrKYC] = status
-	p.Attrs[AttrKYCChecked] = c.Now().UTC().Format(time.RFC3339)
-	c.SetPrincipal(p)
-	return status, nil
-}
-
-// remember stores the blocked command (typed, or tapped in the /start
-// menu) so a login within resume_within runs it, and reports whether it
-// did: other button taps, and anything when resume_within is 0, are not
-// remembered.
+// remember stores the blocked command (typed, or an action button such as
+// the /start menu's) so a login within resume_within runs it, and reports
+// whether it did: other button taps, flow input, and anything when
+// resume_within is 0 are not remembered.
 func (a *Auth) remember(c *kernel.Ctx) (bool, error) {
 	action := c.Action()
-	if action == "" || action == "auth.login" || action == "auth.logout" || a.cfg.ResumeWithin <= 0 {
+	if c.Command() == "" || action == "auth.login" || action == "auth.logout" || a.cfg.ResumeWithin <= 0 {
 		return false, nil
 	}
-	switch {
-	case c.IsCallback():
-		if !strings.HasPrefix(c.Update.CallbackQuery.Data, "kernel:run:") {
-			return false, nil
-		}
-	case c.Update.Message == nil || !strings.HasPrefix(c.Update.Message.Text, "/"):
-		return false, nil
-	}
-	if err := c.Set(keyPending, pending{Action: action, Args: c.Args(), At: c.Now()}); err != nil {
+	if err := c.Set(keyBlockedCommand, blockedCommand{Action: action, Args: c.Args(), At: c.Now()}); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
-// drop forgets the principal, ends any open flow (the token is dead) and
-// tells the listeners of auth.logout.
-func (a *Auth) drop(c *kernel.Ctx) error {
+// dropLogin forgets the principal whose login ended for reason, ends any
+// open flow (the token is dead) and emits kernel.LoggedOut.
+func (a *Auth) dropLogin(c *kernel.Ctx, reason string) error {
 	p := c.Principal()
 	c.SetPrincipal(nil)
 	c.EndFlow()
 	if p == nil {
 		return nil
 	}
-	return c.Emit(EventLogout, p)
+	return kernel.Emit(c, kernel.LoggedOut{Principal: p, Reason: reason})
 }
 
 // onError turns an expired or revoked credential, from any plugin, into
@@ -144,8 +120,8 @@ func (a *Auth) onError(c *kernel.Ctx, err error) bool {
 		return false
 	}
 	c.Log.Info("credential refused by the API; logged out", "action", c.Action())
-	if err := a.drop(c); err != nil {
-		c.Log.Warn("auth.logout listener failed", "err", err)
+	if err := a.dropLogin(c, kernel.LogoutRefused); err != nil {
+		c.Log.Warn("a kernel.LoggedOut listener failed", "err", err)
 	}
 	if _, err := a.remember(c); err != nil {
 		c.Log.Warn("could not remember the blocked command", "err", err)
@@ -159,22 +135,8 @@ func (a *Auth) onError(c *kernel.Ctx, err error) bool {
 	return true
 }
 
-// loginKeyboard holds a Log in button; built by hand because guards and
-// error hooks run in another plugin's context.
+// loginKeyboard holds a Log in button (guards and error hooks run as this
+// plugin, so it is one of its own buttons).
 func (a *Auth) loginKeyboard(c *kernel.Ctx) *kernel.Keyboard {
-	d, err := kernel.CallbackData("auth", "start")
-	if err != nil {
-		return nil
-	}
-	return kernel.NewKeyboard().Row(kernel.Button{Text: c.T("auth.guard.login_button", nil), Data: d})
-}
-
-// revoke logs a token out at CopperX, best effort.
-func (a *Auth) revoke(c *kernel.Ctx, p *kernel.Principal) {
-	if p == nil || p.Token.Reveal() == "" {
-		return
-	}
-	if err := a.api.Logout(c, token(p)); err != nil && !errors.Is(err, copperx.ErrUnauthorized) {
-		c.Log.Warn("logout at CopperX failed; forgetting the token anyway", "err", err)
-	}
+	return kernel.NewKeyboard().Row(c.Button("auth.guard.login_button", "start"))
 }
