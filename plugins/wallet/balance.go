@@ -21,24 +21,28 @@ type total struct {
 // balance shows every wallet's balances with a total per token (/balance);
 // Refresh edits the same message.
 func (p *Wallet) balance(c *kernel.Ctx) error {
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	wbs, err := p.api.Balances(c, tok)
+	walletBalances, err := p.api.Balances(c, token)
 	if err != nil {
 		return apiErr(c, "balances", err)
 	}
 	// Only Refresh edits: /balance from the /start menu is a button tap too,
 	// and must not replace the menu.
 	refresh := c.IsCallback() && c.Action() == "wallet.refresh"
-	if len(wbs) == 0 {
+	if len(walletBalances) == 0 {
 		return p.noWallets(c, refresh)
 	}
+	firstRow := []kernel.Button{c.Button("wallet.button.deposit", "deposit")}
+	if send, ok := c.ActionButton("wallet.button.send", "transfer.send"); ok {
+		firstRow = append(firstRow, send)
+	}
 	kb := kernel.NewKeyboard().
-		Row(c.Button("wallet.button.deposit", "deposit"), sendButton(c)).
+		Row(firstRow...).
 		Row(c.Button("wallet.button.wallets", "wallets"), c.Button("wallet.button.refresh", "refresh"))
-	if err := p.put(c, p.renderBalances(c, wbs), kb, refresh); err != nil {
+	if err := p.reply(c, p.renderBalances(c, walletBalances), kb, refresh); err != nil {
 		return err
 	}
 	if refresh {
@@ -49,10 +53,9 @@ func (p *Wallet) balance(c *kernel.Ctx) error {
 
 // renderBalances writes the balances grouped by network, default first,
 // then the totals of the tokens held on more than one network.
-func (p *Wallet) renderBalances(c *kernel.Ctx, wbs []copperx.WalletBalances) string {
-	nf := fmtFor(c)
-	wbs = slices.Clone(wbs)
-	slices.SortStableFunc(wbs, func(a, b copperx.WalletBalances) int {
+func (p *Wallet) renderBalances(c *kernel.Ctx, wallets []copperx.WalletBalances) string {
+	wallets = slices.Clone(wallets)
+	slices.SortStableFunc(wallets, func(a, b copperx.WalletBalances) int {
 		if a.IsDefault != b.IsDefault {
 			if a.IsDefault {
 				return -1
@@ -67,50 +70,50 @@ func (p *Wallet) renderBalances(c *kernel.Ctx, wbs []copperx.WalletBalances) str
 	var totals []*total
 	byToken := map[string]*total{}
 	sections, empty := 0, true
-	for _, wb := range wbs {
-		net, _ := p.nets.Lookup(wb.Network)
-		if net.Testnet && !p.cfg.ShowTestnets && !wb.IsDefault && holdsNothing(wb.Balances) {
+	for _, wallet := range wallets {
+		info, _ := p.nets.Lookup(wallet.Network)
+		if info.Testnet && !p.cfg.ShowTestnets && !wallet.IsDefault && holdsNothing(wallet.Balances) {
 			continue
 		}
 		sections++
 		b.WriteString("\n\n")
-		head := c.T("wallet.balance.network", map[string]any{"network": p.networkName(c, wb.Network)})
-		if wb.IsDefault {
-			head = c.T("wallet.balance.network_default", map[string]any{"network": p.networkName(c, wb.Network)})
+		heading := c.T("wallet.balance.network", map[string]any{"network": p.networkName(c, wallet.Network)})
+		if wallet.IsDefault {
+			heading = c.T("wallet.balance.network_default", map[string]any{"network": p.networkName(c, wallet.Network)})
 		}
-		b.WriteString(head)
-		if len(wb.Balances) == 0 {
+		b.WriteString(heading)
+		if len(wallet.Balances) == 0 {
 			b.WriteString("\n" + c.T("wallet.balance.no_funds", nil))
 		}
-		for _, bal := range wb.Balances {
+		for _, balance := range wallet.Balances {
 			b.WriteString("\n")
-			sym := bal.Symbol
-			var t *total // test money is not added to the totals
-			if !net.Testnet {
-				if t = byToken[sym]; t == nil {
-					t = &total{symbol: sym}
-					byToken[sym] = t
-					totals = append(totals, t)
+			symbol := balance.Symbol
+			var tokenTotal *total // test money is not added to the totals
+			if !info.Testnet {
+				if tokenTotal = byToken[symbol]; tokenTotal == nil {
+					tokenTotal = &total{symbol: symbol}
+					byToken[symbol] = tokenTotal
+					totals = append(totals, tokenTotal)
 				}
 			}
-			if !bal.Valid {
-				p.logInvalid(wb.WalletID, wb.Network, bal)
-				b.WriteString(c.T("wallet.balance.unavailable", map[string]any{"symbol": sym}))
+			if !balance.Valid {
+				p.logInvalid(wallet.WalletID, wallet.Network, balance)
+				b.WriteString(c.T("wallet.balance.unavailable", map[string]any{"symbol": symbol}))
 				empty = false
-				if t != nil {
-					t.partial = true
+				if tokenTotal != nil {
+					tokenTotal.partial = true
 				}
 				continue
 			}
-			places := amountPlaces(bal.Decimals)
-			b.WriteString(c.T("wallet.balance.line", map[string]any{"amount": nf.formatAmount(bal.Amount, places), "symbol": sym}))
-			if !bal.Amount.IsZero() {
+			places := amountPlaces(balance.Decimals)
+			b.WriteString(c.T("wallet.balance.line", map[string]any{"amount": c.FormatDecimal(balance.Amount, places), "symbol": symbol}))
+			if !balance.Amount.IsZero() {
 				empty = false
 			}
-			if t != nil {
-				t.sum = t.sum.Add(bal.Amount)
-				t.places = max(t.places, places)
-				t.counted++
+			if tokenTotal != nil {
+				tokenTotal.sum = tokenTotal.sum.Add(balance.Amount)
+				tokenTotal.places = max(tokenTotal.places, places)
+				tokenTotal.counted++
 			}
 		}
 	}
@@ -119,15 +122,16 @@ func (p *Wallet) renderBalances(c *kernel.Ctx, wbs []copperx.WalletBalances) str
 	}
 	if sections > 1 && len(totals) > 0 {
 		b.WriteString("\n\n" + c.T("wallet.balance.total_title", nil))
-		for _, t := range totals {
+		for _, tokenTotal := range totals {
 			b.WriteString("\n")
+			data := map[string]any{"amount": c.FormatDecimal(tokenTotal.sum, tokenTotal.places), "symbol": tokenTotal.symbol}
 			switch {
-			case t.counted == 0:
-				b.WriteString(c.T("wallet.balance.unavailable", map[string]any{"symbol": t.symbol}))
-			case t.partial:
-				b.WriteString(c.T("wallet.balance.total_partial", map[string]any{"amount": nf.formatAmount(t.sum, t.places), "symbol": t.symbol}))
+			case tokenTotal.counted == 0:
+				b.WriteString(c.T("wallet.balance.unavailable", map[string]any{"symbol": tokenTotal.symbol}))
+			case tokenTotal.partial:
+				b.WriteString(c.T("wallet.balance.total_partial", data))
 			default:
-				b.WriteString(c.T("wallet.balance.line", map[string]any{"amount": nf.formatAmount(t.sum, t.places), "symbol": t.symbol}))
+				b.WriteString(c.T("wallet.balance.line", data))
 			}
 		}
 	}
@@ -140,9 +144,9 @@ func (p *Wallet) renderBalances(c *kernel.Ctx, wbs []copperx.WalletBalances) str
 
 // holdsNothing reports a wallet whose balances are all zero (an unparseable
 // one counts as something: it is never hidden).
-func holdsNothing(bals []copperx.Balance) bool {
-	for _, b := range bals {
-		if !b.Valid || !b.Amount.IsZero() {
+func holdsNothing(balances []copperx.Balance) bool {
+	for _, balance := range balances {
+		if !balance.Valid || !balance.Amount.IsZero() {
 			return false
 		}
 	}
@@ -150,7 +154,7 @@ func holdsNothing(bals []copperx.Balance) bool {
 }
 
 // amountPlaces is the fewest decimals an amount is shown with: two (cents),
-// or the token's own precision when it has fewer. Digits beyond are shown
+// or the token's precision when it has fewer. Digits beyond are shown
 // as they are, never rounded.
 func amountPlaces(decimals int) int {
 	if decimals > 0 && decimals < 2 {

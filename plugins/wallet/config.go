@@ -2,7 +2,8 @@ package wallet
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/copperx-bot/payoutbot/kernel"
 )
 
 // Config is the plugins.wallet block of config.yaml.
@@ -24,15 +25,15 @@ func DefaultConfig() Config {
 	return Config{DepositToken: "USDC", QRSize: 512}
 }
 
-// Validate checks the values, naming the key at fault.
+// Validate checks the values, naming the key at fault relative to
+// plugins.wallet (the kernel adds the prefix).
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(key, msg string) { errs = append(errs, fmt.Errorf("plugins.wallet.%s: %s", key, msg)) }
 	if !tokenSymbol(c.DepositToken) {
-		bad("deposit_token", "must be a token symbol: 1-10 of A-Z and 0-9, such as USDC")
+		errs = append(errs, kernel.ConfigErrorf("deposit_token", "must be a token symbol: 1-10 of A-Z and 0-9, such as USDC"))
 	}
 	if c.QRSize < 128 || c.QRSize > 2048 {
-		bad("qr_size", "must be between 128 and 2048 pixels")
+		errs = append(errs, kernel.ConfigErrorf("qr_size", "must be between 128 and 2048 pixels"))
 	}
 	return errors.Join(errs...)
 }

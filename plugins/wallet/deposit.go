@@ -13,52 +13,52 @@ import (
 // /balance): the default wallet's address straight away, else a choice of
 // network; "deposit:pick" (Other network) always offers the choice.
 func (p *Wallet) deposit(c *kernel.Ctx) error {
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	ws, err := p.api.Wallets(c, tok)
+	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
 		return apiErr(c, "wallets", err)
 	}
-	if len(ws) == 0 {
+	if len(wallets) == 0 {
 		return p.noWallets(c, false)
 	}
-	p.sortWallets(ws)
+	p.sortWallets(wallets)
 	args := c.Args()
 	if c.IsCallback() {
 		if len(args) > 1 || len(args) == 1 && args[0] != "pick" {
 			return kernel.ErrStaleCallback
 		}
 		if len(args) == 1 {
-			return p.pickNetwork(c, ws)
+			return p.pickNetwork(c, wallets)
 		}
-	} else if q := strings.TrimSpace(c.Text()); q != "" {
-		for _, w := range ws {
-			if n, _ := p.nets.Lookup(w.Network); strings.EqualFold(q, w.Network) || strings.EqualFold(q, n.Name) {
-				return p.sendAddress(c, w, len(ws) > 1)
+	} else if asked := strings.TrimSpace(c.Text()); asked != "" {
+		for _, w := range wallets {
+			if info, _ := p.nets.Lookup(w.Network); strings.EqualFold(asked, w.Network) || strings.EqualFold(asked, info.Name) {
+				return p.sendAddress(c, w, len(wallets) > 1)
 			}
 		}
-		return p.pickNetwork(c, ws)
+		return p.pickNetwork(c, wallets)
 	}
-	if ws[0].IsDefault || len(ws) == 1 {
-		return p.sendAddress(c, ws[0], len(ws) > 1)
+	if wallets[0].IsDefault || len(wallets) == 1 {
+		return p.sendAddress(c, wallets[0], len(wallets) > 1)
 	}
-	return p.pickNetwork(c, ws)
+	return p.pickNetwork(c, wallets)
 }
 
 // pickNetwork asks which of the user's wallets to deposit to, in a new
 // message (the tapped one may be a photo, which cannot become text).
-func (p *Wallet) pickNetwork(c *kernel.Ctx, ws []copperx.Wallet) error {
+func (p *Wallet) pickNetwork(c *kernel.Ctx, wallets []copperx.Wallet) error {
 	kb := kernel.NewKeyboard()
 	var row []kernel.Button
-	for _, w := range ws {
+	for _, w := range wallets {
 		label := p.networkLabel(c, w.Network)
 		if w.IsDefault {
 			label = "⭐ " + label
 		}
-		if btn, ok := dataButton(label, "addr", w.Network); ok {
-			row = append(row, btn)
+		if fits("addr", w.Network) {
+			row = append(row, c.ButtonText(label, "addr", w.Network))
 		}
 		if len(row) == 2 {
 			kb.Row(row...)
@@ -76,17 +76,17 @@ func (p *Wallet) address(c *kernel.Ctx) error {
 	if len(c.Args()) != 1 {
 		return kernel.ErrStaleCallback
 	}
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	ws, err := p.api.Wallets(c, tok)
+	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
 		return apiErr(c, "wallets", err)
 	}
-	for _, w := range ws {
+	for _, w := range wallets {
 		if w.Network == c.Args()[0] {
-			return p.sendAddress(c, w, len(ws) > 1)
+			return p.sendAddress(c, w, len(wallets) > 1)
 		}
 	}
 	return kernel.ErrStaleCallback
@@ -94,19 +94,26 @@ func (p *Wallet) address(c *kernel.Ctx) error {
 
 // sendAddress sends the address as a QR code photo whose caption has the
 // address, the network, the token, a warning and the explorer link, with a
-// Copy button (and Other network when the user has more wallets).
+// Copy button (and Other network when the user has more wallets). The QR
+// code holds a payment link the network's wallets open as "send the token
+// to this address" (EIP-681, Solana Pay) where there is one, else the bare
+// address; Copy always gives the bare address.
 func (p *Wallet) sendAddress(c *kernel.Ctx, w copperx.Wallet, others bool) error {
 	if w.WalletAddress == "" {
 		return fmt.Errorf("wallet: %s wallet has no address", w.Network)
 	}
-	png, err := qrcode.Encode(w.WalletAddress, qrcode.Medium, p.cfg.QRSize)
+	info, _ := p.nets.Lookup(w.Network)
+	content := info.PaymentURI(w.Network, p.cfg.DepositToken, w.WalletAddress)
+	if content == "" {
+		content = w.WalletAddress
+	}
+	png, err := qrcode.Encode(content, qrcode.Medium, p.cfg.QRSize)
 	if err != nil {
 		return fmt.Errorf("wallet: QR code: %w", err)
 	}
-	net, _ := p.nets.Lookup(w.Network)
 	data := map[string]any{"token": p.cfg.DepositToken, "network": p.networkName(c, w.Network), "address": w.WalletAddress}
 	caption := c.T("wallet.deposit.caption", data)
-	if u := net.AddressURL(w.WalletAddress); u != "" {
+	if u := info.AddressURL(w.WalletAddress); u != "" {
 		caption += "\n\n" + c.T("wallet.details.explorer", map[string]any{"url": u})
 	}
 	kb := kernel.NewKeyboard().Row(c.CopyButton("wallet.button.copy", w.WalletAddress))

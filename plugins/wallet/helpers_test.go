@@ -3,9 +3,7 @@ package wallet_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
@@ -16,155 +14,133 @@ import (
 	"github.com/copperx-bot/payoutbot/plugins/wallet"
 )
 
-const email = "ada@example.com"
-
-// baseConfig enables FakeAuth, the wallet plugin and a stand-in /send; the
-// wallet block is appended by each test (wallet: {enabled: true} by default).
-const baseConfig = `
-rate_limits:
-  default: {rate: 1000, period: 1s, burst: 1000}
+// testConfig enables the wallet plugin with its commands, and the stand-in
+// transfer plugin (plugintest adds FakeAuth and /fakelogin).
+const testConfig = `
+plugins:
+  wallet: {enabled: true}
+  transfer: {enabled: true}
 commands:
-  - {name: fakelogin, action: auth.login}
   - {name: balance, action: wallet.balance, menu: true}
   - {name: wallets, action: wallet.wallets, menu: true}
   - {name: deposit, action: wallet.deposit, menu: true}
-  - {name: send, action: stub.send, menu: true}
-plugins:
-  auth: {enabled: true}
-  stub: {enabled: true}
 `
 
+// sendCommand binds /send to the action the Send button under /balance
+// links to.
+const sendCommand = `
+commands:
+  - {name: send, action: transfer.send, menu: true}
+`
+
+// stubLocale holds the stand-in transfer plugin's strings (English) and the
+// description of /pay (a renamed /send).
 const stubLocale = `
-stub:
-  send: "Send flow (stub)."
-  relogin: "Please log in again (stub)."
+transfer:
+  stub:
+    send: "Send flow (stub)."
+    relogin: "Please log in again (stub)."
+commands:
+  pay: "Send USDC (a renamed /send)"
 `
 
-// stub stands in for the transfer plugin's /send.
-type stub struct{}
+// transferStub stands in for the transfer plugin: its action "send" is
+// what the Send button under /balance leads to.
+type transferStub struct{}
 
-func (stub) Name() string { return "stub" }
-func (stub) Setup(r *kernel.Registrar) error {
-	r.Action("send", func(c *kernel.Ctx) error { _, err := c.Say("stub.send", nil, nil); return err })
+// Name implements kernel.Plugin.
+func (transferStub) Name() string { return "transfer" }
+
+// Setup implements kernel.Plugin.
+func (transferStub) Setup(r *kernel.Registrar) error {
+	r.Action("send", func(c *kernel.Ctx) error { _, err := c.Say("transfer.stub.send", nil, nil); return err })
 	// As plugins/auth does: a 401 from any handler asks for a new login.
 	r.OnError(func(c *kernel.Ctx, err error) bool {
 		if !errors.Is(err, copperx.ErrUnauthorized) {
 			return false
 		}
-		_, _ = c.Say("stub.relogin", nil, nil)
+		_, _ = c.Say("transfer.stub.relogin", nil, nil)
 		return true
 	})
 	return nil
 }
 
-// env is one test's world: the CopperX emulator, a client of it, the bot.
-type env struct {
-	t   *testing.T
-	emu *copperxtest.Server
-	api *copperx.Client
-	h   *kerneltest.Harness
-	tok string
-}
+var _ kernel.Plugin = transferStub{}
 
+// setup shapes one test's world; the zero value is a logged-in English
+// user of the seeded demo account with /send bound.
 type setup struct {
-	walletBlock string // the plugins.wallet block, default "{enabled: true}"
-	seed        []copperxtest.SeedOption
-	opts        func(*kerneltest.Options)
+	config  string // YAML merged over testConfig, e.g. "plugins: {wallet: {show_testnets: true}}"
+	send    string // the commands entry for /send; "" is sendCommand
+	env     []string
+	seed    []copperxtest.SeedOption
+	lang    string
+	noLogin bool
+	redis   bool
 }
 
-func newEnv(t *testing.T, s setup) *env {
+// newEnv starts the emulator, the kernel with FakeAuth, the wallet plugin
+// and the transfer stub, and logs the user in (unless noLogin).
+func newEnv(t *testing.T, s setup) *plugintest.Env {
 	t.Helper()
-	emu := copperxtest.NewTestServer(t)
-	cfg := copperx.DefaultConfig()
-	cfg.APIURL = emu.URL()
-	cfg.Timeout = 5 * time.Second
-	cfg.RetryBaseDelay, cfg.RetryMaxDelay = time.Millisecond, time.Millisecond
-	api, err := copperx.New(cfg, copperx.WithSleep(func(context.Context, time.Duration) error { return nil }))
-	if err != nil {
-		t.Fatal(err)
+	send := s.send
+	if send == "" {
+		send = sendCommand
 	}
-	emu.SeedUser(email, s.seed...)
-	block := s.walletBlock
-	if block == "" {
-		block = "{enabled: true}"
+	config := testConfig
+	for _, over := range []string{send, s.config} {
+		var err error
+		if config, err = plugintest.MergeYAML(config, over); err != nil {
+			t.Fatal(err)
+		}
 	}
-	o := kerneltest.Options{
-		Config:       baseConfig + "  wallet: " + block + "\n",
-		Plugins:      []kernel.Plugin{plugintest.FakeAuth{}, wallet.New(api, copperx.DefaultNetworks()), stub{}},
-		ExtraLocales: map[string]string{"en": plugintest.Locale + stubLocale},
-	}
-	if s.opts != nil {
-		s.opts(&o)
-	}
-	return &env{t: t, emu: emu, api: api, h: kerneltest.New(t, o), tok: emu.IssueToken(email)}
+	return plugintest.New(t, plugintest.Options{
+		Plugins: func(api *copperx.Client) []kernel.Plugin {
+			return []kernel.Plugin{wallet.New(api, copperx.DefaultNetworks()), transferStub{}}
+		},
+		Config:  config,
+		Locales: map[string]string{"en": stubLocale},
+		Env:     s.env,
+		Seed:    s.seed,
+		Lang:    s.lang,
+		NoLogin: s.noLogin,
+		Redis:   s.redis,
+	})
 }
 
-// login returns a logged-in private chat of user 42 in lang.
-func (e *env) login(lang string) *kerneltest.Chat {
-	e.t.Helper()
-	u := e.h.Private(42)
-	u.LanguageCode = lang
-	u.Send("/fakelogin "+e.tok).Expect(e.t, "Logged in (test).")
-	return u
-}
-
-// wallets asks the emulator for the user's wallets through the client.
-func (e *env) wallets() []copperx.Wallet {
-	e.t.Helper()
-	ws, err := e.api.Wallets(context.Background(), copperx.NewToken(e.tok))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return ws
-}
-
-func (e *env) walletOn(network string) copperx.Wallet {
-	e.t.Helper()
-	for _, w := range e.wallets() {
+// walletOn is the user's wallet on network, as the emulator has it.
+func walletOn(e *plugintest.Env, network string) copperx.Wallet {
+	e.T.Helper()
+	for _, w := range e.Wallets() {
 		if w.Network == network {
 			return w
 		}
 	}
-	e.t.Fatalf("no wallet on %s", network)
+	e.T.Fatalf("no wallet on %s", network)
 	return copperx.Wallet{}
 }
 
-func (e *env) defaultNetwork() string {
-	e.t.Helper()
-	w, err := e.api.DefaultWallet(context.Background(), copperx.NewToken(e.tok))
+// defaultNetwork is the chain id of the user's default wallet at the
+// emulator.
+func defaultNetwork(e *plugintest.Env) string {
+	e.T.Helper()
+	w, err := e.API.DefaultWallet(context.Background(), copperx.NewToken(e.Token))
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return w.Network
 }
 
-// render is a message as a person sees it: text, then the buttons.
-func render(m *fakebot.Message) string {
-	var b strings.Builder
-	b.WriteString(m.Text)
-	for _, row := range m.Buttons {
-		b.WriteString("\n")
-		for i, btn := range row {
-			if i > 0 {
-				b.WriteString(" ")
-			}
-			b.WriteString("[" + btn.Text)
-			switch {
-			case btn.Data != "":
-				b.WriteString(" → " + btn.Data)
-			case btn.URL != "":
-				b.WriteString(" ↗ " + btn.URL)
-			case btn.Copy != "":
-				b.WriteString(" ⧉ " + btn.Copy)
-			}
-			b.WriteString("]")
-		}
+// callback is the data of one of the wallet plugin's buttons, for taps a
+// test forges or replays.
+func callback(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	data, err := kernel.CallbackData("wallet", name, args...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return b.String() + "\n"
+	return data
 }
-
-// golden compares got with testdata/<name>.golden (-update rewrites it).
-func golden(t *testing.T, name, got string) { t.Helper(); kerneltest.Golden(t, name, got) }
 
 // lastOf is the newest event of kind in r.
 func lastOf(t *testing.T, r kerneltest.Replies, kind string) *fakebot.Message {
@@ -176,4 +152,13 @@ func lastOf(t *testing.T, r kerneltest.Replies, kind string) *fakebot.Message {
 	}
 	t.Fatalf("no %q event in %v: %s", kind, r.Kinds(), r.Text())
 	return nil
+}
+
+// labels are the texts of a message's buttons, in order.
+func labels(m *fakebot.Message) []string {
+	var out []string
+	for _, b := range m.AllButtons() {
+		out = append(out, b.Text)
+	}
+	return out
 }

@@ -60,10 +60,8 @@ func (p *Wallet) Setup(r *kernel.Registrar) error {
 	if err := r.Config(&p.cfg); err != nil {
 		return err
 	}
-	if err := p.cfg.Validate(); err != nil {
-		return err
-	}
 	p.log = r.Logger()
+	r.Link("transfer.send") // Send under /balance
 	opts := []kernel.ActionOption{kernel.Guard("auth"), kernel.Private()}
 
 	r.Action("balance", p.balance, opts...)
@@ -83,13 +81,13 @@ func (p *Wallet) Setup(r *kernel.Registrar) error {
 	return nil
 }
 
-// token is the logged-in user's CopperX token (the auth guard ran).
-func token(c *kernel.Ctx) (copperx.Token, error) {
-	pr := c.Principal()
-	if pr == nil {
+// userToken is the logged-in user's CopperX token (the auth guard ran).
+func userToken(c *kernel.Ctx) (copperx.Token, error) {
+	principal := c.Principal()
+	if principal == nil {
 		return copperx.Token{}, errors.New("wallet: no principal behind the auth guard")
 	}
-	return copperx.NewToken(pr.Token.Reveal()), nil
+	return copperx.NewToken(principal.Token.Reveal()), nil
 }
 
 // apiErr turns an API failure into what the user reads: a clear message
@@ -128,23 +126,18 @@ func (p *Wallet) logInvalid(walletID, network string, b copperx.Balance) {
 		"symbol", b.Symbol, "raw", raw)
 }
 
-// fmtFor is the number format of the user's language.
-func fmtFor(c *kernel.Ctx) numberFormat {
-	return numberFormat{group: c.T("wallet.number.group", nil), point: c.T("wallet.number.decimal", nil)}
-}
-
 // networkName is the name people see, as HTML for message data: the
 // configured name, "network <id>" (localized) for an id config does not
 // know, marked when it is a test network.
 func (p *Wallet) networkName(c *kernel.Ctx, id string) i18n.HTML {
-	n, known := p.nets.Lookup(id)
+	info, known := p.nets.Lookup(id)
 	switch {
 	case !known:
 		return i18n.HTML(c.T("wallet.unknown_network", map[string]any{"id": id}))
-	case n.Testnet:
-		return i18n.HTML(c.T("wallet.testnet", map[string]any{"network": n.Name}))
+	case info.Testnet:
+		return i18n.HTML(c.T("wallet.testnet", map[string]any{"network": info.Name}))
 	}
-	return i18n.HTML(i18n.Escape(n.Name))
+	return i18n.HTML(i18n.Escape(info.Name))
 }
 
 // networkLabel is networkName as plain text for a button label (labels are
@@ -153,26 +146,19 @@ func (p *Wallet) networkLabel(c *kernel.Ctx, id string) string {
 	return html.UnescapeString(string(p.networkName(c, id)))
 }
 
-// dataButton is a callback button with a label built at run time; ok is
-// false when the data would not fit Telegram's limits.
-func dataButton(label, action string, args ...string) (kernel.Button, bool) {
-	d, err := kernel.CallbackData("wallet", action, args...)
-	if err != nil {
-		return kernel.Button{}, false
-	}
-	return kernel.Button{Text: label, Data: d}, true
-}
-
-// sendButton runs /send (another plugin's command) from a button.
-func sendButton(c *kernel.Ctx) kernel.Button {
-	d, _ := kernel.CallbackData("kernel", "run", "send")
-	return kernel.Button{Text: c.T("wallet.button.send", nil), Data: d}
+// fits reports whether the plugin's callback with args fits in a button's
+// data (at most 64 bytes, no ':' in an argument). Chain ids come from the
+// API: a network whose id would not fit gets no button rather than a
+// keyboard Telegram refuses.
+func fits(callback string, args ...string) bool {
+	_, err := kernel.CallbackData("wallet", callback, args...)
+	return err == nil
 }
 
 // sortWallets puts the default wallet first, then the networks in display
 // order.
-func (p *Wallet) sortWallets(ws []copperx.Wallet) {
-	slices.SortStableFunc(ws, func(a, b copperx.Wallet) int {
+func (p *Wallet) sortWallets(wallets []copperx.Wallet) {
+	slices.SortStableFunc(wallets, func(a, b copperx.Wallet) int {
 		if a.IsDefault != b.IsDefault {
 			if a.IsDefault {
 				return -1
@@ -185,18 +171,18 @@ func (p *Wallet) sortWallets(ws []copperx.Wallet) {
 
 // cmpNetworks orders chain ids for display, as copperx.Networks.Sort does.
 func (p *Wallet) cmpNetworks(a, b string) int {
-	na, _ := p.nets.Lookup(a)
-	nb, _ := p.nets.Lookup(b)
-	if na.Order != nb.Order {
-		return cmp.Compare(na.Order, nb.Order)
+	infoA, _ := p.nets.Lookup(a)
+	infoB, _ := p.nets.Lookup(b)
+	if infoA.Order != infoB.Order {
+		return cmp.Compare(infoA.Order, infoB.Order)
 	}
-	return strings.Compare(na.Name, nb.Name)
+	return strings.Compare(infoA.Name, infoB.Name)
 }
 
 // ref is how a wallet id travels in callback data: the id itself, or its
 // index in the listing ("~3") when the id would not fit.
 func ref(listing []string, id string) string {
-	if _, err := kernel.CallbackData("wallet", "askdef", id); err == nil && !strings.HasPrefix(id, "~") && id != "" {
+	if id != "" && !strings.HasPrefix(id, "~") && fits("askdef", id) { // askdef and setdef are the longest
 		return id
 	}
 	return fmt.Sprintf("~%d", slices.Index(listing, id))

@@ -19,20 +19,20 @@ func (p *Wallet) backToList(c *kernel.Ctx) error { return p.list(c, "", true) }
 // mark, one button each, and remembers their ids for the buttons. notice is
 // an already rendered line shown above the list.
 func (p *Wallet) list(c *kernel.Ctx, notice string, inPlace bool) error {
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	ws, err := p.api.Wallets(c, tok)
+	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
 		return apiErr(c, "wallets", err)
 	}
-	if len(ws) == 0 {
+	if len(wallets) == 0 {
 		return p.noWallets(c, inPlace)
 	}
-	p.sortWallets(ws)
-	listing := make([]string, len(ws))
-	for i, w := range ws {
+	p.sortWallets(wallets)
+	listing := make([]string, len(wallets))
+	for i, w := range wallets {
 		listing[i] = w.ID
 	}
 	if err := c.Set(listingKey, listing); err != nil {
@@ -45,24 +45,31 @@ func (p *Wallet) list(c *kernel.Ctx, notice string, inPlace bool) error {
 	}
 	b.WriteString(c.T("wallet.wallets.title", nil))
 	kb := kernel.NewKeyboard()
-	for _, w := range ws {
+	for _, w := range wallets {
 		data := map[string]any{"network": p.networkName(c, w.Network), "address": shortAddress(w.WalletAddress)}
 		key, label := "wallet.wallets.line", p.networkLabel(c, w.Network)+" · "+shortAddress(w.WalletAddress)
 		if w.IsDefault {
 			key, label = "wallet.wallets.line_default", "⭐ "+label
 		}
 		b.WriteString("\n" + c.T(key, data))
-		if btn, ok := dataButton(label, "show", ref(listing, w.ID)); ok {
-			kb.Row(btn)
-		}
+		kb.Row(c.ButtonText(label, "show", ref(listing, w.ID))) // a ref always fits
 	}
 	b.WriteString("\n\n" + c.T("wallet.wallets.hint", nil))
 	kb.Row(c.Button("wallet.button.new", "new"))
-	return p.put(c, b.String(), kb, inPlace)
+	return p.reply(c, b.String(), kb, inPlace)
 }
 
-// put edits the tapped message when inPlace, else sends a new one.
-func (p *Wallet) put(c *kernel.Ctx, text string, kb *kernel.Keyboard, inPlace bool) error {
+// shortAddress keeps the start and the end of a long address: 0x1234…abcd.
+func shortAddress(address string) string {
+	runes := []rune(address)
+	if len(runes) <= 14 {
+		return address
+	}
+	return string(runes[:6]) + "…" + string(runes[len(runes)-4:])
+}
+
+// reply edits the tapped message when inPlace, else sends a new one.
+func (p *Wallet) reply(c *kernel.Ctx, text string, kb *kernel.Keyboard, inPlace bool) error {
 	var err error
 	if inPlace {
 		_, err = c.Show(text, kb)
@@ -75,22 +82,22 @@ func (p *Wallet) put(c *kernel.Ctx, text string, kb *kernel.Keyboard, inPlace bo
 // noWallets tells a user without any wallet how to get one.
 func (p *Wallet) noWallets(c *kernel.Ctx, inPlace bool) error {
 	kb := kernel.NewKeyboard().Row(c.Button("wallet.button.new", "new"))
-	return p.put(c, c.T("wallet.wallets.empty", nil), kb, inPlace)
+	return p.reply(c, c.T("wallet.wallets.empty", nil), kb, inPlace)
 }
 
 // findWallet fetches the wallets and returns the one with id (nil when it
 // no longer exists).
-func (p *Wallet) findWallet(c *kernel.Ctx, tok copperx.Token, id string) (*copperx.Wallet, []copperx.Wallet, error) {
-	ws, err := p.api.Wallets(c, tok)
+func (p *Wallet) findWallet(c *kernel.Ctx, token copperx.Token, id string) (*copperx.Wallet, []copperx.Wallet, error) {
+	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
 		return nil, nil, apiErr(c, "wallets", err)
 	}
-	for i := range ws {
-		if ws[i].ID == id {
-			return &ws[i], ws, nil
+	for i := range wallets {
+		if wallets[i].ID == id {
+			return &wallets[i], wallets, nil
 		}
 	}
-	return nil, ws, nil
+	return nil, wallets, nil
 }
 
 // showWallet shows one wallet in place: full address, network, balances,
@@ -105,23 +112,22 @@ func (p *Wallet) showWallet(c *kernel.Ctx) error {
 
 // details renders the wallet id in place of the tapped message.
 func (p *Wallet) details(c *kernel.Ctx, id, notice string) error {
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	w, _, err := p.findWallet(c, tok, id)
+	w, _, err := p.findWallet(c, token, id)
 	if err != nil {
 		return err
 	}
 	if w == nil {
 		return kernel.ErrStaleCallback
 	}
-	wbs, err := p.api.Balances(c, tok)
+	walletBalances, err := p.api.Balances(c, token)
 	if err != nil {
 		return apiErr(c, "balances", err)
 	}
-	nf := fmtFor(c)
-	net, _ := p.nets.Lookup(w.Network)
+	info, _ := p.nets.Lookup(w.Network)
 	name := p.networkName(c, w.Network)
 
 	var b strings.Builder
@@ -135,38 +141,38 @@ func (p *Wallet) details(c *kernel.Ctx, id, notice string) error {
 	b.WriteString("\n\n" + c.T("wallet.details.address", map[string]any{"address": w.WalletAddress}))
 	b.WriteString("\n" + c.T("wallet.details.network", map[string]any{"network": name}))
 	b.WriteString("\n\n" + c.T("wallet.details.balances", nil))
-	var bals []copperx.Balance
-	for _, wb := range wbs {
-		if wb.WalletID == w.ID {
-			bals = wb.Balances
+	var balances []copperx.Balance
+	for _, wallet := range walletBalances {
+		if wallet.WalletID == w.ID {
+			balances = wallet.Balances
 		}
 	}
-	if len(bals) == 0 {
+	if len(balances) == 0 {
 		b.WriteString("\n" + c.T("wallet.balance.no_funds", nil))
 	}
-	for _, bal := range bals {
+	for _, balance := range balances {
 		b.WriteString("\n")
-		if !bal.Valid {
-			p.logInvalid(w.ID, w.Network, bal)
-			b.WriteString(c.T("wallet.balance.unavailable", map[string]any{"symbol": bal.Symbol}))
+		if !balance.Valid {
+			p.logInvalid(w.ID, w.Network, balance)
+			b.WriteString(c.T("wallet.balance.unavailable", map[string]any{"symbol": balance.Symbol}))
 			continue
 		}
 		b.WriteString(c.T("wallet.balance.line", map[string]any{
-			"amount": nf.formatAmount(bal.Amount, amountPlaces(bal.Decimals)), "symbol": bal.Symbol}))
+			"amount": c.FormatDecimal(balance.Amount, amountPlaces(balance.Decimals)), "symbol": balance.Symbol}))
 	}
-	if u := net.AddressURL(w.WalletAddress); u != "" {
+	if u := info.AddressURL(w.WalletAddress); u != "" {
 		b.WriteString("\n\n" + c.T("wallet.details.explorer", map[string]any{"url": u}))
 	}
 
 	var listing []string
 	c.Get(listingKey, &listing)
-	r := ref(listing, w.ID)
+	walletRef := ref(listing, w.ID)
 	kb := kernel.NewKeyboard().Row(c.CopyButton("wallet.button.copy", w.WalletAddress))
-	if btn, ok := dataButton(c.T("wallet.button.deposit", nil), "addr", w.Network); ok {
-		kb.Row(btn)
+	if fits("addr", w.Network) {
+		kb.Row(c.Button("wallet.button.deposit", "addr", w.Network))
 	}
 	if !w.IsDefault {
-		kb.Row(c.Button("wallet.button.make_default", "askdef", r))
+		kb.Row(c.Button("wallet.button.make_default", "askdef", walletRef))
 	}
 	kb.Row(c.Button("wallet.button.back", "list"))
 	_, err = c.Show(b.String(), kb)
@@ -179,11 +185,11 @@ func (p *Wallet) askDefault(c *kernel.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	w, _, err := p.findWallet(c, tok, id)
+	w, _, err := p.findWallet(c, token, id)
 	if err != nil {
 		return err
 	}
@@ -193,10 +199,10 @@ func (p *Wallet) askDefault(c *kernel.Ctx) error {
 	if w.IsDefault {
 		return p.details(c, id, "")
 	}
-	r := c.Args()[0]
+	walletRef := c.Args()[0] // resolve checked it against the listing
 	kb := kernel.NewKeyboard().Row(
-		c.Button("wallet.button.confirm_default", "setdef", r),
-		c.Button("wallet.button.cancel", "show", r),
+		c.Button("wallet.button.confirm_default", "setdef", walletRef),
+		c.Button("wallet.button.cancel", "show", walletRef),
 	)
 	_, err = c.Show(c.T("wallet.details.confirm_default", map[string]any{
 		"network": p.networkName(c, w.Network), "address": shortAddress(w.WalletAddress)}), kb)
@@ -210,11 +216,11 @@ func (p *Wallet) setDefault(c *kernel.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	w, err := p.api.SetDefaultWallet(c, tok, id)
+	w, err := p.api.SetDefaultWallet(c, token, id)
 	if err != nil {
 		return apiErr(c, "set default wallet", err)
 	}
@@ -226,24 +232,24 @@ func (p *Wallet) setDefault(c *kernel.Ctx) error {
 // newWallet offers the networks the API reports on which the user has no
 // wallet yet, in place.
 func (p *Wallet) newWallet(c *kernel.Ctx) error {
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	avail, err := p.available(c, tok)
+	networks, err := p.available(c, token)
 	if err != nil {
 		return err
 	}
 	kb := kernel.NewKeyboard()
-	if len(avail) == 0 {
+	if len(networks) == 0 {
 		kb.Row(c.Button("wallet.button.back", "list"))
 		_, err := c.Show(c.T("wallet.new.none_left", nil), kb)
 		return err
 	}
 	var row []kernel.Button
-	for _, n := range avail {
-		if btn, ok := dataButton(p.networkLabel(c, n), "create", n); ok {
-			row = append(row, btn)
+	for _, network := range networks {
+		if fits("create", network) {
+			row = append(row, c.ButtonText(p.networkLabel(c, network), "create", network))
 		}
 		if len(row) == 2 {
 			kb.Row(row...)
@@ -258,24 +264,24 @@ func (p *Wallet) newWallet(c *kernel.Ctx) error {
 
 // available lists, in display order, the networks the API offers that the
 // user holds no wallet on (test networks only with show_testnets).
-func (p *Wallet) available(c *kernel.Ctx, tok copperx.Token) ([]string, error) {
-	nets, err := p.api.Networks(c, tok)
+func (p *Wallet) available(c *kernel.Ctx, token copperx.Token) ([]string, error) {
+	offered, err := p.api.Networks(c, token)
 	if err != nil {
 		return nil, apiErr(c, "networks", err)
 	}
-	ws, err := p.api.Wallets(c, tok)
+	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
 		return nil, apiErr(c, "wallets", err)
 	}
 	var out []string
-	for _, n := range nets {
-		if n == "" || slices.Contains(out, n) || slices.ContainsFunc(ws, func(w copperx.Wallet) bool { return w.Network == n }) {
+	for _, network := range offered {
+		if network == "" || slices.Contains(out, network) || slices.ContainsFunc(wallets, func(w copperx.Wallet) bool { return w.Network == network }) {
 			continue
 		}
-		if info, _ := p.nets.Lookup(n); info.Testnet && !p.cfg.ShowTestnets {
+		if info, _ := p.nets.Lookup(network); info.Testnet && !p.cfg.ShowTestnets {
 			continue
 		}
-		out = append(out, n)
+		out = append(out, network)
 	}
 	slices.SortStableFunc(out, p.cmpNetworks)
 	return out, nil
@@ -287,18 +293,18 @@ func (p *Wallet) create(c *kernel.Ctx) error {
 		return kernel.ErrStaleCallback
 	}
 	network := c.Args()[0]
-	tok, err := token(c)
+	token, err := userToken(c)
 	if err != nil {
 		return err
 	}
-	avail, err := p.available(c, tok)
+	networks, err := p.available(c, token)
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(avail, network) {
+	if !slices.Contains(networks, network) {
 		return kernel.ErrStaleCallback
 	}
-	w, err := p.api.CreateWallet(c, tok, network)
+	w, err := p.api.CreateWallet(c, token, network)
 	if err != nil {
 		return apiErr(c, "create wallet", err)
 	}
