@@ -41,6 +41,28 @@ func TestValidateAddress(t *testing.T) {
 	}
 }
 
+func TestZeroAddress(t *testing.T) {
+	for _, c := range []struct {
+		format, addr string
+		zero         bool
+	}{
+		{copperx.FormatEVM, "0x0000000000000000000000000000000000000000", true},
+		{copperx.FormatEVM, "0xa6b35531f3df836abb275fcdea46cc9e52084ad6", false},
+		{copperx.FormatStarknet, "0x0", true},
+		{copperx.FormatStarknet, "0x" + strings.Repeat("0", 64), true},
+		{copperx.FormatStarknet, "0x1", false},
+		{copperx.FormatSolana, "11111111111111111111111111111111", true},
+		{copperx.FormatSolana, "So11111111111111111111111111111111111111112", false},
+	} {
+		if err := ValidateAddress(c.format, c.addr); err != nil {
+			t.Fatalf("%s %s: %v", c.format, c.addr, err)
+		}
+		if got := zeroAddress(c.format, c.addr); got != c.zero {
+			t.Errorf("zeroAddress(%s, %s) = %v", c.format, c.addr, got)
+		}
+	}
+}
+
 func TestDecodeBase58(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"1", "00"}, {"2", "01"}, {"z", "39"}, {"21", "3a"}, {"5Q", "ff"}, {"LUv", "ffff"}, {"11", "0000"},

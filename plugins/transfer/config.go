@@ -1,8 +1,9 @@
 package transfer
 
 import (
+	"github.com/copperx-bot/payoutbot/kernel"
+
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -69,9 +70,8 @@ func DefaultConfig() Config {
 // Validate checks the configuration, naming the key that is wrong, and
 // parses the amounts.
 func (c *Config) Validate() error {
-	const p = "plugins.transfer."
 	var errs []error
-	bad := func(key, why string) { errs = append(errs, fmt.Errorf("%s%s: %s", p, key, why)) }
+	bad := func(key, why string) { errs = append(errs, kernel.ConfigErrorf(key, "%s", why)) }
 	if c.Currency == "" {
 		bad("currency", "must be set")
 	}

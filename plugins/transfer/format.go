@@ -3,26 +3,8 @@ package transfer
 import (
 	"strings"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/copperx-bot/payoutbot/kernel"
-	"github.com/copperx-bot/payoutbot/kernel/i18n"
 )
-
-// formatAmount prints an amount for lang: at least two decimals, thousands
-// grouped ("1,250.50"; es "1.250,50").
-func formatAmount(d decimal.Decimal, lang string) string {
-	return formatNumber(d, lang, 2)
-}
-
-// formatNumber prints d for lang with at least minFrac decimals and the
-// thousands grouped ("0.92", "1,250.5"; es "0,92", "1.250,5").
-func formatNumber(d decimal.Decimal, lang string, minFrac int) string {
-	if lang == "es" || strings.HasPrefix(lang, "es-") {
-		return i18n.FormatDecimal(d, minFrac, ".", ",")
-	}
-	return i18n.FormatDecimal(d, minFrac, ",", ".")
-}
 
 // statusEmoji marks a transfer status.
 func statusEmoji(status string) string {
@@ -95,7 +77,7 @@ func last4(s string) string {
 }
 
 // recipientLabel names a movement's recipient for summaries and results.
-func (t *Transfer) recipientLabel(c *kernel.Ctx, mv movement) string {
+func (t *Transfer) recipientLabel(mv *movement) string {
 	switch mv.Kind {
 	case kindPayee:
 		if mv.To != "" {

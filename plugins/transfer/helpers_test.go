@@ -1,119 +1,235 @@
 package transfer
 
 import (
-	"sync/atomic"
+	"context"
+	"errors"
+	"strings"
 	"testing"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/kernel/store"
-	"github.com/copperx-bot/payoutbot/kernel/store/storetest"
 	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 )
 
+// testConfig enables the plugin with its commands and the stand-in wallet
+// plugin's /wallets (plugintest adds FakeAuth, /fakelogin and /fakelogout).
 const testConfig = `
-flows: {timeout: 15m}
-rate_limits:
-  default: {rate: 1000, period: 1s, burst: 1000}
 plugins:
-  auth: {enabled: true}
   transfer: {enabled: true}
+  wallet: {enabled: true}
 commands:
-  - {name: fakelogin, action: auth.login}
   - {name: send, action: transfer.send}
   - {name: withdraw, action: transfer.withdraw, aliases: [bank]}
   - {name: history, action: transfer.history}
+  - {name: wallets, action: wallet.wallets}
 `
 
-const userEmail = "ada@example.com"
+// stubLocale holds the stand-in wallet plugin's strings (English).
+const stubLocale = `
+wallet:
+  stub:
+    wallets: "Your wallets (stub)."
+    send: "Send (stub)"
+    history: "History (stub)"
+    relogin: "Please log in again (stub)."
+`
 
-type env struct {
-	h   *kerneltest.Harness
-	emu *copperxtest.Server
-	u   *kerneltest.Chat
-	api *copperx.Client
-	tok string
-}
+// walletStub stands in for the wallet plugin: its action "wallets" is what
+// "Change default wallet" leads to, and its screen has buttons to /send
+// and /history, as other plugins' screens do; as plugins/auth does, it
+// answers a 401 from any handler by asking for a new login.
+type walletStub struct{}
 
-type envOpt struct {
-	redis bool
-	lang  string // the user's Telegram language ("" = en)
-	kyc   string // FakeAuth KYC status ("" = approved)
-	store store.Store
-	emu   []copperxtest.Option
-	// env: extra environment overrides ("K=V").
-	env []string
-	// shared: reuse this emulator (a second replica).
-	shared *copperxtest.Server
-}
+// Name implements kernel.Plugin.
+func (walletStub) Name() string { return "wallet" }
 
-func newEnv(t *testing.T, o envOpt) *env {
-	t.Helper()
-	var clock atomic.Pointer[kerneltest.Clock]
-	now := func() time.Time {
-		if c := clock.Load(); c != nil {
-			return c.Now()
+// Setup implements kernel.Plugin.
+func (walletStub) Setup(r *kernel.Registrar) error {
+	r.Link("transfer.send", "transfer.history")
+	r.Action("wallets", func(c *kernel.Ctx) error {
+		kb := kernel.NewKeyboard()
+		for _, action := range []string{"send", "history"} {
+			if b, ok := c.ActionButton("wallet.stub."+action, "transfer."+action); ok {
+				kb.Row(b)
+			}
 		}
-		return time.Date(2026, 3, 20, 10, 0, 0, 0, time.UTC)
-	}
-	emu := o.shared
-	if emu == nil {
-		emu = copperxtest.NewTestServer(t, append([]copperxtest.Option{copperxtest.WithClock(now)}, o.emu...)...)
-		emu.SeedUser(userEmail)
-	}
-	cfg := copperx.DefaultConfig()
-	cfg.APIURL = emu.URL()
-	cfg.Timeout = 5 * time.Second
-	api, err := copperx.New(cfg, copperx.WithRegisterer(prometheus.NewRegistry()))
+		_, err := c.Say("wallet.stub.wallets", nil, kb)
+		return err
+	})
+	r.OnError(func(c *kernel.Ctx, err error) bool {
+		if !errors.Is(err, copperx.ErrUnauthorized) {
+			return false
+		}
+		_, _ = c.Say("wallet.stub.relogin", nil, nil)
+		return true
+	})
+	return nil
+}
+
+var _ kernel.Plugin = walletStub{}
+
+// setup shapes one test's world; the zero value is a logged-in English
+// user of the seeded demo account (KYC approved).
+type setup struct {
+	config string // YAML merged over testConfig
+	env    []string
+	lang   string
+	kyc    string
+	emu    []copperxtest.Option
+	// store is shared with another env (a second replica on one Redis),
+	// shared its emulator.
+	store  store.Store
+	shared *copperxtest.Server
+	redis  bool
+	// noLogin leaves the user logged out (a second replica shares the
+	// first's session).
+	noLogin bool
+}
+
+// env is one test's world: plugintest's, with the walks through /send and
+// /withdraw the tests share.
+type env struct {
+	*plugintest.Env
+}
+
+// newEnv starts the emulator, the kernel with FakeAuth, the plugin and the
+// wallet stub, and logs the user in.
+func newEnv(t *testing.T, s setup) *env {
+	t.Helper()
+	config, err := plugintest.MergeYAML(testConfig, s.config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := kerneltest.Options{
-		Config:       testConfig,
-		Plugins:      []kernel.Plugin{plugintest.FakeAuth{}, New(api, copperx.DefaultNetworks())},
-		ExtraLocales: map[string]string{"en": plugintest.Locale},
+	return &env{plugintest.New(t, plugintest.Options{
+		Plugins: func(api *copperx.Client) []kernel.Plugin {
+			return []kernel.Plugin{New(api, copperx.DefaultNetworks()), walletStub{}}
+		},
+		Config:  config,
+		Locales: map[string]string{"en": stubLocale},
 		// Reconciliation polls quickly in tests (default 1s apart).
-		Env: append([]string{"COPPERX_BOT_PLUGINS__TRANSFER__RECONCILE_INTERVAL=5ms"}, o.env...),
-	}
-	switch {
-	case o.store != nil:
-		opts.Store = o.store
-	case o.redis:
-		rdb, prefix := storetest.Redis(t)
-		opts.Store = store.NewRedis(rdb, prefix)
-	}
-	h := kerneltest.New(t, opts)
-	if o.shared == nil {
-		clock.Store(h.Clock)
-	}
-	u := h.Private(42)
-	if o.lang != "" {
-		u.LanguageCode = o.lang
-	}
-	tok := emu.IssueToken(userEmail)
-	u.Send("/fakelogin " + tok + " " + o.kyc)
-	return &env{h: h, emu: emu, u: u, api: api, tok: tok}
+		Env:             append([]string{"COPPERX_BOT_PLUGINS__TRANSFER__RECONCILE_INTERVAL=5ms"}, s.env...),
+		Lang:            s.lang,
+		KYC:             s.kyc,
+		EmulatorOptions: s.emu,
+		Emulator:        s.shared,
+		Store:           s.store,
+		Redis:           s.redis,
+		NoLogin:         s.noLogin,
+	})}
 }
 
-// balance is the user's Polygon USDC balance at the emulator.
-func (e *env) balance() string {
-	return e.emu.Balance(userEmail, copperxtest.NetworkPolygon, "USDC").String()
-}
+func decimalOf(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// posts counts POSTs to path at the emulator.
-func (e *env) posts(path string) int { return len(e.emu.CallsTo("POST", path)) }
-
-// confirmData is the Confirm button's data on the newest summary.
-func (e *env) confirmData(t *testing.T) (int64, string) {
+// toAmount walks /send to an email up to the amount question.
+func (e *env) toAmount(t *testing.T, email string) {
 	t.Helper()
-	m, b := e.u.FindButton("Confirm")
+	e.U.Send("/send").Expect(t, "Who should receive it?")
+	e.U.Tap("Email").Expect(t, "email address")
+	e.U.Send(email).Expect(t, "How much USDC? Between 1.00 and 50,000.00", "Your balance: <b>1,250.50 USDC</b>")
+}
+
+// sendTo walks a /send of amount to email up to the summary.
+func (e *env) sendTo(t *testing.T, email, amount string) {
+	t.Helper()
+	e.U.Send("/send").Expect(t, "Who should receive it?")
+	e.U.Tap("Email").Expect(t, "email address")
+	e.U.Send(email).Expect(t, "How much USDC?")
+	e.U.Send(amount).Expect(t, "What is this payment for?")
+	e.U.Tap("Gift").Expect(t, "Please check your transfer")
+}
+
+// toQuote walks /withdraw to the quote for amount.
+func (e *env) toQuote(t *testing.T, amount string) {
+	t.Helper()
+	e.U.Send("/withdraw").Expect(t, "Which account?")
+	e.U.Tap("Chase Bank ••6789").Expect(t, "withdraw to Chase Bank ••6789")
+	e.U.Send(amount).Expect(t, "Your quote", "Rate: 1 USDC = 1 USD", "You receive: <b>")
+}
+
+// withdrawSummary walks /withdraw of amount up to the summary.
+func (e *env) withdrawSummary(t *testing.T, amount string) {
+	t.Helper()
+	e.toQuote(t, amount)
+	e.U.Tap("Continue").Expect(t, "What is this payment for?")
+	e.U.Tap("Salary").Expect(t, "Where does this money come from?")
+	e.U.Tap("Salary").Expect(t, "Please check your withdrawal")
+}
+
+// button is the newest message with a button labelled label, and that
+// button, for taps a test replays or forges.
+func (e *env) button(t *testing.T, label string) (*fakebot.Message, fakebot.Button) {
+	t.Helper()
+	m, b := e.U.FindButton(label)
 	if m == nil {
-		t.Fatal("no Confirm button")
+		t.Fatalf("no %q button", label)
 	}
-	return m.ID, b.Data
+	return m, b
+}
+
+// tapData taps data on message msgID (a replayed or forged button).
+func (e *env) tapData(msgID int64, data string) kerneltest.Replies {
+	return e.U.Handle(e.U.CallbackUpdate(msgID, data))
+}
+
+// confirmID is the confirmation id a Confirm button carries (its last
+// argument).
+func confirmID(t *testing.T, b fakebot.Button) string {
+	t.Helper()
+	parts := strings.Split(b.Data, ":")
+	if len(parts) != 4 || !strings.HasSuffix(parts[1], ".confirm.confirm") {
+		t.Fatalf("Confirm data %q: want transfer:<flow>.confirm.confirm:<nonce>:<confirmation id>", b.Data)
+	}
+	return parts[3]
+}
+
+// forge is a button's data with its arguments (after the flow's nonce)
+// replaced: what a forged or tampered tap carries.
+func forge(data string, args ...string) string {
+	parts := strings.Split(data, ":")
+	return strings.Join(append(parts[:3:3], args...), ":")
+}
+
+// listings counts the transfer listings (before a submit, reconciliation)
+// at the emulator.
+func (e *env) listings() int { return len(e.Emu.CallsTo("GET", "/api/transfers")) }
+
+// setDefaultNetwork makes the user's wallet on network the default, as the
+// wallet plugin or the web app would.
+func (e *env) setDefaultNetwork(t *testing.T, network string) {
+	t.Helper()
+	for _, w := range e.Wallets() {
+		if w.Network == network {
+			if _, err := e.API.SetDefaultWallet(context.Background(), copperx.NewToken(e.Token), w.ID); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no wallet on %s", network)
+}
+
+// addPayee saves a payee at the emulator, as the web app would.
+func (e *env) addPayee(t *testing.T, nick, email string) copperx.Payee {
+	t.Helper()
+	p, err := e.API.CreatePayee(context.Background(), copperx.NewToken(e.Token), copperx.CreatePayeeRequest{NickName: nick, Email: email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *p
+}
+
+// stored is the value of key in the shared store (nil when absent).
+func (e *env) stored(t *testing.T, key string) []byte {
+	t.Helper()
+	v, _, err := e.H.Store.Get(context.Background(), key, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

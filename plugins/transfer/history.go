@@ -10,8 +10,9 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel"
 )
 
-// history shows the first page of transfers.
-func (t *Transfer) history(c *kernel.Ctx) error { return t.showPage(c, 1) }
+// history shows the first page of transfers, in a new message (also when
+// a button of another screen, such as the /start menu, ran it).
+func (t *Transfer) history(c *kernel.Ctx) error { return t.showPage(c, 1, false) }
 
 // historyPage shows another page, editing the message in place
 // (callback "transfer:page:<n>").
@@ -23,19 +24,23 @@ func (t *Transfer) historyPage(c *kernel.Ctx) error {
 	if err != nil || n < 1 || n > 10000 {
 		return kernel.ErrStaleCallback
 	}
-	return t.showPage(c, n)
+	return t.showPage(c, n, true)
 }
 
 // showPage renders page n: one line per transfer, a Details button per
-// line, Prev/Next.
-func (t *Transfer) showPage(c *kernel.Ctx, n int) error {
+// line, Prev/Next; inPlace edits the tapped page or detail.
+func (t *Transfer) showPage(c *kernel.Ctx, n int, inPlace bool) error {
+	reply := c.Send
+	if inPlace {
+		reply = c.Show
+	}
 	size := t.cfg.HistoryPageSize
 	page, err := t.api.Transfers(c, token(c), copperx.TransferQuery{Page: n, Limit: size})
 	if err != nil {
 		return fmt.Errorf("list transfers: %w", err)
 	}
 	if len(page.Data) == 0 && n == 1 {
-		_, err := c.Show(c.T("transfer.history.empty", nil), nil)
+		_, err := reply(c.T("transfer.history.empty", nil), nil)
 		return err
 	}
 	pages := (page.Count + size - 1) / size
@@ -48,8 +53,8 @@ func (t *Transfer) showPage(c *kernel.Ctx, n int) error {
 	for i, tr := range page.Data {
 		num := (n-1)*size + i + 1
 		lines = append(lines, t.historyLine(c, num, tr))
-		if d, err := kernel.CallbackData("transfer", "detail", tr.ID, strconv.Itoa(n)); err == nil {
-			row = append(row, kernel.Button{Text: strconv.Itoa(num), Data: d})
+		if _, err := kernel.CallbackData("transfer", "detail", tr.ID, strconv.Itoa(n)); err == nil { // an id too long for a button gets none
+			row = append(row, c.ButtonText(strconv.Itoa(num), "detail", tr.ID, strconv.Itoa(n)))
 		}
 		if len(row) == 5 {
 			kb.Row(row...)
@@ -66,7 +71,7 @@ func (t *Transfer) showPage(c *kernel.Ctx, n int) error {
 	}
 	kb.Row(nav...)
 	lines = append(lines, "", c.T("transfer.history.hint", nil))
-	_, err = c.Show(strings.Join(lines, "\n"), kb)
+	_, err = reply(strings.Join(lines, "\n"), kb)
 	return err
 }
 
@@ -74,8 +79,8 @@ func (t *Transfer) showPage(c *kernel.Ctx, n int) error {
 // status emoji.
 func (t *Transfer) historyLine(c *kernel.Ctx, num int, tr copperx.Transfer) string {
 	return c.T("transfer.history.line", map[string]any{
-		"n": num, "date": tr.CreatedAt.UTC().Format("2006-01-02"), "kind": kindLabel(c, tr.Type),
-		"amount": formatAmount(tr.Amount.Decimal, c.Lang), "currency": tr.Currency,
+		"n": num, "date": c.Format().FormatDate(tr.CreatedAt.UTC()), "kind": kindLabel(c, tr.Type),
+		"amount": c.FormatAmount(tr.Amount.Decimal), "currency": tr.Currency,
 		"party": shortParty(counterparty(tr)), "emoji": statusEmoji(tr.Status),
 	})
 }
@@ -128,11 +133,11 @@ func (t *Transfer) detail(c *kernel.Ctx) error {
 		"",
 		c.T("transfer.detail.id", map[string]any{"id": tr.ID}),
 		c.T("transfer.detail.status", map[string]any{"status": t.statusLabel(c, tr.Status)}),
-		c.T("transfer.detail.date", map[string]any{"date": tr.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")}),
-		c.T("transfer.summary.amount", map[string]any{"amount": formatAmount(tr.Amount.Decimal, c.Lang), "currency": tr.Currency}),
+		c.T("transfer.detail.date", map[string]any{"date": c.Format().FormatDate(tr.CreatedAt.UTC()) + " " + c.Format().FormatTime(tr.CreatedAt.UTC()) + " UTC"}),
+		c.T("transfer.summary.amount", map[string]any{"amount": c.FormatAmount(tr.Amount.Decimal), "currency": tr.Currency}),
 	}
 	if tr.TotalFee.IsPositive() {
-		lines = append(lines, c.T("transfer.quote.fee", map[string]any{"fee": formatAmount(tr.TotalFee.Decimal, c.Lang), "currency": tr.Currency}))
+		lines = append(lines, c.T("transfer.quote.fee", map[string]any{"fee": c.FormatAmount(tr.TotalFee.Decimal), "currency": tr.Currency}))
 	}
 	if tr.PurposeCode != "" {
 		lines = append(lines, c.T("transfer.summary.purpose", map[string]any{"purpose": t.purposeLabel(c, tr.PurposeCode)}))

@@ -2,12 +2,13 @@
 // address or a saved payee), /withdraw (to a bank account, with a quote) and
 // /history (paged, with a detail view per transfer).
 //
-// Every movement is collected step by step, shown as a summary, confirmed by
-// a button carrying a one-time confirmation id, and submitted exactly once:
-// the first Confirm consumes the id atomically in the shared store, the
-// outcome is kept under the id so a second tap answers with the same
-// transfer, and a submit whose answer was lost is reconciled against the
-// latest transfers instead of being sent again.
+// Every movement is a flow (send.go, withdraw.go) whose last step is a
+// summary with a Confirm button carrying a one-time confirmation id, and is
+// submitted exactly once (confirm.go): the first Confirm consumes the id
+// atomically in the shared store, the outcome is kept under the id so a
+// second tap answers with the same transfer (outcome.go), and a submit
+// whose answer was lost is reconciled against the latest transfers instead
+// of being sent again (reconcile.go).
 package transfer
 
 import (
@@ -16,18 +17,19 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
 	"github.com/copperx-bot/payoutbot/kernel/ratelimit"
+	"github.com/copperx-bot/payoutbot/kernel/store"
 )
 
 // LimitStart is the rate limit on starting /send and /withdraw
-// (rate_limits.transfer in config.yaml overrides it).
-const LimitStart = "transfer"
+// (rate_limits.transfer.start in config.yaml overrides it).
+const LimitStart = "start"
 
 // Transfer is the transfer plugin.
 type Transfer struct {
 	api  *copperx.Client
 	nets copperx.Networks
 	cfg  Config
-	st   storeAPI
+	st   store.Store
 }
 
 // New builds the plugin with the CopperX client and the networks section of
@@ -47,46 +49,19 @@ func (t *Transfer) Setup(r *kernel.Registrar) error {
 	if err := r.Config(&t.cfg); err != nil {
 		return err
 	}
-	if err := t.cfg.Validate(); err != nil {
-		return err
-	}
 	t.st = r.Store()
-	auth := []kernel.ActionOption{kernel.Guard("auth", "kyc"), kernel.Private()}
 	r.RateLimit(LimitStart, ratelimit.Limit{Rate: 20, Period: time.Minute, Burst: 10})
-	start := append([]kernel.ActionOption{kernel.Limit(LimitStart)}, auth...)
+	money := []kernel.ActionOption{kernel.Guard("auth", "auth.kyc"), kernel.Private()}
+	r.Link("wallet.wallets")
 
-	// /send
-	r.Action("send", t.startSend, start...)
-	r.Flow("send", kernel.Flow{Version: 1, Steps: map[string]kernel.Step{
-		"kind":      {Next: []string{"recipient", "payee"}},
-		"recipient": {Text: t.sendRecipient, Next: []string{"amount"}},
-		"payee":     {Next: []string{"amount"}},
-		"amount":    {Text: t.sendAmount, Next: []string{"purpose"}},
-		"purpose":   {Next: []string{"confirm"}},
-		"confirm":   {},
-	}})
-	r.Callback("kind", t.sendKind, auth...)
-	r.Callback("payee", t.sendPayee, auth...)
-	r.Callback("purpose", t.pickPurpose, auth...)
-	r.Callback("savepayee", t.savePayee, auth...)
+	r.Action("send", t.startSend, append(money, kernel.Limit(LimitStart))...)
+	r.Flow("send", t.sendFlow(), money...)
 
-	// /withdraw, /bank
-	r.Action("withdraw", t.startWithdraw, start...)
-	r.Flow("withdraw", kernel.Flow{Version: 1, Steps: map[string]kernel.Step{
-		"account": {Next: []string{"amount"}},
-		"amount":  {Text: t.withdrawAmount, Next: []string{"quote"}},
-		"quote":   {Next: []string{"quote", "purpose", "amount"}},
-		"purpose": {Next: []string{"source"}},
-		"source":  {Next: []string{"confirm"}},
-		"confirm": {Next: []string{"confirm", "amount"}},
-	}})
-	r.Callback("acct", t.pickAccount, auth...)
-	r.Callback("accept", t.acceptQuote, auth...)
-	r.Callback("requote", t.requote, auth...)
-	r.Callback("source", t.pickSource, auth...)
+	r.Action("withdraw", t.startWithdraw, append(money, kernel.Limit(LimitStart))...)
+	r.Flow("withdraw", t.withdrawFlow(), money...)
 
-	// Both: the exactly-once confirmation.
-	r.Callback("confirm", t.confirm, auth...)
+	// On the receipt of a send to a new email.
+	r.Callback("savepayee", t.savePayee, money...)
 
 	// /history only reads: a login is enough (KYC pending still shows it).
 	read := []kernel.ActionOption{kernel.Guard("auth"), kernel.Private()}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -12,90 +13,129 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel"
 )
 
+// The send flow, in the order a user meets it: who receives the money
+// (an email, a wallet address or a saved payee), how much, what for, then
+// the summary whose Confirm submits it exactly once (confirm.go).
+func (t *Transfer) sendFlow() kernel.Flow[movement] {
+	return kernel.Flow[movement]{Version: 2, Late: t.late, Steps: []kernel.Step[movement]{
+		{Name: "kind", Ask: t.askKind, Tap: kernel.Taps[movement]{"kind": t.takeKind}},
+		{Name: "recipient", Ask: t.askRecipient, Text: t.takeRecipient},
+		{Name: "payee", Ask: t.askPayee, Tap: kernel.Taps[movement]{"pick": t.takePayee}},
+		{Name: "amount", Ask: t.askSendAmount, Text: t.takeSendAmount},
+		{Name: "purpose", Ask: t.askPurpose, Tap: kernel.Taps[movement]{"purpose": t.takePurpose}},
+		{Name: "confirm", Ask: t.sendSummary, Tap: kernel.Taps[movement]{"confirm": t.confirm}},
+	}}
+}
+
 // purposes are the API's purpose codes, in button order (self is the default).
 var purposes = []string{"self", "salary", "gift", "income", "saving", "education_support", "family", "home_improvement", "reimbursement"}
 
-// startSend starts /send: who receives the money?
-func (t *Transfer) startSend(c *kernel.Ctx) error {
-	if err := c.StartFlow("send", "kind"); err != nil {
-		return err
-	}
-	_, err := c.Say("transfer.send.choose_kind", nil, kindKeyboard(c, true))
+// startSend starts /send.
+func (t *Transfer) startSend(c *kernel.Ctx) error { return c.StartFlow("send", movement{}) }
+
+// askKind asks who receives the money.
+func (t *Transfer) askKind(c *kernel.Ctx, _ *movement) error {
+	_, err := c.Prompt(c.T("transfer.send.choose_kind", nil), kindKeyboard(c, true))
 	return err
 }
 
 // kindKeyboard offers the recipient kinds.
 func kindKeyboard(c *kernel.Ctx, withPayee bool) *kernel.Keyboard {
-	kb := kernel.NewKeyboard().Row(c.Button("transfer.button.email", "kind", kindEmail), c.Button("transfer.button.wallet", "kind", kindWallet))
+	kb := kernel.NewKeyboard().Row(c.Tap("transfer.button.email", "kind", kindEmail), c.Tap("transfer.button.wallet", "kind", kindWallet))
 	if withPayee {
-		kb.Row(c.Button("transfer.button.payee", "kind", kindPayee))
+		kb.Row(c.Tap("transfer.button.payee", "kind", kindPayee))
 	}
-	return kb.Row(cancelButton(c))
+	return kb.Row(c.CancelButton())
 }
 
-// sendKind takes the recipient kind and asks for the recipient.
-func (t *Transfer) sendKind(c *kernel.Ctx) error {
-	if !c.InFlow("send", "kind") || len(c.Args()) != 1 {
-		return kernel.ErrStaleCallback
+// takeKind takes the recipient kind. A send to a wallet address is paid
+// from the default wallet, so its network decides the address format; a
+// saved payee needs saved payees.
+func (t *Transfer) takeKind(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	if len(c.Args()) != 1 {
+		return kernel.Stay, kernel.ErrStaleCallback
 	}
-	cancel := kernel.NewKeyboard().Row(cancelButton(c))
-	switch c.Args()[0] {
+	switch kind := c.Args()[0]; kind {
 	case kindEmail:
-		saveMovement(c, movement{Kind: kindEmail})
-		if err := c.Next("recipient"); err != nil {
-			return err
-		}
-		_, err := c.Show(c.T("transfer.send.ask_email", nil), cancel)
-		return err
+		*mv = movement{Kind: kindEmail}
+		return kernel.Next("recipient"), nil
 	case kindWallet:
 		w, err := t.api.DefaultWallet(c, token(c))
 		if err != nil {
-			return fmt.Errorf("default wallet: %w", err)
+			return kernel.Stay, fmt.Errorf("default wallet: %w", err)
 		}
-		n, _ := t.nets.Lookup(w.Network)
-		saveMovement(c, movement{Kind: kindWallet, Network: w.Network})
-		if err := c.Next("recipient"); err != nil {
-			return err
-		}
-		kb := kernel.NewKeyboard().Row(kernel.Button{Text: c.T("transfer.button.change_wallet", nil), Data: "kernel:run:wallets"}).Row(cancelButton(c))
-		_, err = c.Show(c.T("transfer.send.ask_address", map[string]any{"network": n.Name, "format": formatHint(c, n.Format)}), kb)
-		return err
+		*mv = movement{Kind: kindWallet, Network: w.Network}
+		return kernel.Next("recipient"), nil
 	case kindPayee:
 		page, err := t.api.Payees(c, token(c), 1, t.cfg.PayeesShown, "")
 		if err != nil {
-			return fmt.Errorf("list payees: %w", err)
+			return kernel.Stay, fmt.Errorf("list payees: %w", err)
 		}
 		if len(page.Data) == 0 {
-			_, err := c.Show(c.T("transfer.send.no_payees", nil), kindKeyboard(c, false))
-			return err
+			_, err := c.Prompt(c.T("transfer.send.no_payees", nil), kindKeyboard(c, false))
+			return kernel.Stay, err
 		}
-		kb := kernel.NewKeyboard()
+		*mv = movement{Kind: kindPayee}
 		for _, p := range page.Data {
-			d, err := kernel.CallbackData("transfer", "payee", p.ID)
-			if err != nil {
-				continue
-			}
-			kb.Row(kernel.Button{Text: payeeLabel(p), Data: d})
+			mv.Choices = append(mv.Choices, choice{ID: p.ID, Label: payeeLabel(p)})
 		}
-		if err := c.Next("payee"); err != nil {
-			return err
-		}
-		_, err = c.Show(c.T("transfer.send.choose_payee", nil), kb.Row(cancelButton(c)))
-		return err
+		return kernel.Next("payee"), nil
 	}
-	return kernel.ErrStaleCallback
+	return kernel.Stay, kernel.ErrStaleCallback
 }
 
-// payeeLabel is a payee's button: nickname and email.
-func payeeLabel(p copperx.Payee) string {
-	name := p.NickName
-	if name == "" {
-		name = p.DisplayName
+// askRecipient asks for the email, or for the wallet address on the
+// network of the default wallet (which can be changed first).
+func (t *Transfer) askRecipient(c *kernel.Ctx, mv *movement) error {
+	kb := kernel.NewKeyboard()
+	text := c.T("transfer.send.ask_email", nil)
+	if mv.Kind == kindWallet {
+		n, _ := t.nets.Lookup(mv.Network)
+		text = c.T("transfer.send.ask_address", map[string]any{"network": n.Name, "format": formatHint(c, n.Format)})
+		if b, ok := c.ActionButton("transfer.button.change_wallet", "wallet.wallets"); ok {
+			kb.Row(b)
+		}
 	}
-	if name == "" {
-		return p.Email
+	_, err := c.Prompt(text, kb.Row(c.CancelButton()))
+	return err
+}
+
+// takeRecipient checks the typed email or address.
+func (t *Transfer) takeRecipient(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	switch mv.Kind {
+	case kindEmail:
+		// Only ASCII blanks around it are dropped; any other invisible
+		// character makes validEmail refuse the address.
+		email, ok := validEmail(strings.Trim(c.Text(), " \t\r\n"))
+		if !ok {
+			return kernel.Stay, kernel.Fail("transfer.send.bad_email", nil)
+		}
+		if p := c.Principal(); p != nil && strings.EqualFold(p.Email, email) {
+			return kernel.Stay, kernel.Fail("transfer.send.self", nil)
+		}
+		mv.To = email
+	case kindWallet:
+		in := strings.TrimSpace(c.Text())
+		n, _ := t.nets.Lookup(mv.Network)
+		switch err := ValidateAddress(n.Format, in); {
+		case errors.Is(err, ErrAddressChecksum):
+			return kernel.Stay, kernel.Fail("transfer.address.bad_checksum", nil)
+		case err != nil:
+			return kernel.Stay, kernel.Fail("transfer.address.bad", map[string]any{"network": n.Name, "format": formatHint(c, n.Format)})
+		}
+		if zeroAddress(n.Format, in) {
+			return kernel.Stay, kernel.Fail("transfer.address.burn", nil)
+		}
+		mine, err := t.ownAddress(c, in)
+		if err != nil {
+			return kernel.Stay, err
+		}
+		if mine {
+			return kernel.Stay, kernel.Fail("transfer.address.own", nil)
+		}
+		mv.To = in
 	}
-	return name + " · " + p.Email
+	return kernel.Next("amount"), nil
 }
 
 // formatHint describes an address format.
@@ -109,49 +149,6 @@ func formatHint(c *kernel.Ctx, format string) string {
 		return c.T("transfer.address.format_starknet", nil)
 	}
 	return c.T("transfer.address.format_unknown", nil)
-}
-
-// sendRecipient checks the typed email or address and asks for the amount.
-func (t *Transfer) sendRecipient(c *kernel.Ctx) error {
-	mv := loadMovement(c)
-	in := strings.TrimSpace(c.Text())
-	switch mv.Kind {
-	case kindEmail:
-		// Only ASCII blanks around it are dropped; any other invisible
-		// character makes validEmail refuse the address.
-		email, ok := validEmail(strings.Trim(c.Text(), " \t\r\n"))
-		if !ok {
-			return kernel.Fail("transfer.send.bad_email", nil)
-		}
-		if p := c.Principal(); p != nil && strings.EqualFold(p.Email, email) {
-			return kernel.Fail("transfer.send.self", nil)
-		}
-		mv.To = email
-	case kindWallet:
-		n, _ := t.nets.Lookup(mv.Network)
-		switch err := ValidateAddress(n.Format, in); {
-		case errors.Is(err, ErrAddressChecksum):
-			return kernel.Fail("transfer.address.bad_checksum", nil)
-		case err != nil:
-			return kernel.Fail("transfer.address.bad", map[string]any{"network": n.Name, "format": formatHint(c, n.Format)})
-		}
-		if zeroAddress(n.Format, in) {
-			return kernel.Fail("transfer.address.burn", nil)
-		}
-		if own, err := t.ownAddress(c, in); err != nil {
-			return err
-		} else if own {
-			return kernel.Fail("transfer.address.own", nil)
-		}
-		mv.To = in
-	default:
-		return kernel.ErrStaleCallback
-	}
-	saveMovement(c, mv)
-	if err := c.Next("amount"); err != nil {
-		return err
-	}
-	return t.askAmount(c)
 }
 
 // validEmail accepts a recipient address the API takes and the user can
@@ -178,17 +175,41 @@ func (t *Transfer) ownAddress(c *kernel.Ctx, addr string) (bool, error) {
 	return false, nil
 }
 
-// sendPayee takes the chosen payee and asks for the amount.
-func (t *Transfer) sendPayee(c *kernel.Ctx) error {
-	if !c.InFlow("send", "payee") || len(c.Args()) != 1 {
-		return kernel.ErrStaleCallback
+// askPayee offers the saved payees.
+func (t *Transfer) askPayee(c *kernel.Ctx, mv *movement) error {
+	kb := kernel.NewKeyboard()
+	for i, p := range mv.Choices {
+		kb.Row(c.TapText(p.Label, "pick", strconv.Itoa(i)))
 	}
-	p, err := t.api.Payee(c, token(c), c.Args()[0])
+	_, err := c.Prompt(c.T("transfer.send.choose_payee", nil), kb.Row(c.CancelButton()))
+	return err
+}
+
+// payeeLabel is a payee's button: nickname and email.
+func payeeLabel(p copperx.Payee) string {
+	name := p.NickName
+	if name == "" {
+		name = p.DisplayName
+	}
+	if name == "" {
+		return p.Email
+	}
+	return name + " · " + p.Email
+}
+
+// takePayee takes the chosen payee, as CopperX has it now.
+func (t *Transfer) takePayee(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	picked, ok := pick(c, mv.Choices)
+	if !ok {
+		return kernel.Stay, kernel.ErrStaleCallback
+	}
+	p, err := t.api.Payee(c, token(c), picked.ID)
 	if errors.Is(err, copperx.ErrNotFound) {
-		return kernel.ErrStaleCallback
+		c.Answer(c.T("transfer.send.payee_gone", nil), true)
+		return kernel.Next("kind"), nil
 	}
 	if err != nil {
-		return fmt.Errorf("payee: %w", err)
+		return kernel.Stay, fmt.Errorf("payee: %w", err)
 	}
 	if p.Email != "" {
 		email, ok := validEmail(p.Email)
@@ -198,7 +219,7 @@ func (t *Transfer) sendPayee(c *kernel.Ctx) error {
 			c.Log.Info("payee email refused", "payee", p.ID)
 			c.Answer(c.T("transfer.send.bad_payee_short", nil), false)
 			_, err := c.Say("transfer.send.bad_payee", nil, nil)
-			return err
+			return kernel.Stay, err
 		}
 		p.Email = email
 	}
@@ -206,30 +227,69 @@ func (t *Transfer) sendPayee(c *kernel.Ctx) error {
 	if name == "" {
 		name = p.DisplayName
 	}
-	saveMovement(c, movement{Kind: kindPayee, PayeeID: p.ID, PayeeName: name, To: p.Email})
-	if err := c.Next("amount"); err != nil {
-		return err
-	}
-	_ = c.RemoveButtons(c.MessageID())
-	return t.askAmount(c)
+	*mv = movement{Kind: kindPayee, PayeeID: p.ID, PayeeName: name, To: p.Email}
+	return kernel.Next("amount"), nil
 }
 
-// askAmount asks how much to send, with the limits and the balance.
-func (t *Transfer) askAmount(c *kernel.Ctx) error {
+// pick is the choice a tap's index argument names, if it was offered.
+func pick(c *kernel.Ctx, choices []choice) (choice, bool) {
+	if len(c.Args()) != 1 {
+		return choice{}, false
+	}
+	i, err := strconv.Atoi(c.Args()[0])
+	if err != nil || i < 0 || i >= len(choices) || strconv.Itoa(i) != c.Args()[0] {
+		return choice{}, false
+	}
+	return choices[i], true
+}
+
+// askSendAmount asks how much to send, with the limits and the balance.
+func (t *Transfer) askSendAmount(c *kernel.Ctx, _ *movement) error {
 	bal, ok, err := t.balance(c)
 	if err != nil {
 		return err
 	}
-	data := map[string]any{
-		"min": formatAmount(t.cfg.sendMin, c.Lang), "max": formatAmount(t.cfg.sendMax, c.Lang),
-		"currency": t.cfg.Currency, "example": formatAmount(decimal.RequireFromString("1250.5"), c.Lang),
-	}
-	text := c.T("transfer.amount.prompt", data)
+	text := c.T("transfer.amount.prompt", map[string]any{
+		"min": c.FormatAmount(t.cfg.sendMin), "max": c.FormatAmount(t.cfg.sendMax),
+		"currency": t.cfg.Currency, "example": c.FormatAmount(exampleAmount),
+	})
 	if ok {
-		text += "\n" + c.T("transfer.amount.balance", map[string]any{"balance": formatAmount(bal, c.Lang), "currency": t.cfg.Currency})
+		text += "\n" + c.T("transfer.amount.balance", map[string]any{"balance": c.FormatAmount(bal), "currency": t.cfg.Currency})
 	}
-	_, err = c.Send(text, kernel.NewKeyboard().Row(cancelButton(c)))
+	_, err = c.Prompt(text, kernel.NewKeyboard().Row(c.CancelButton()))
 	return err
+}
+
+var (
+	exampleAmount = decimal.RequireFromString("1250.5")
+	smallAmount   = decimal.RequireFromString("0.5")
+)
+
+// takeSendAmount checks the amount against the limits and the balance.
+func (t *Transfer) takeSendAmount(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	d, err := t.parseAmount(c)
+	if err != nil {
+		return kernel.Stay, err
+	}
+	limits := map[string]any{"min": c.FormatAmount(t.cfg.sendMin), "max": c.FormatAmount(t.cfg.sendMax), "currency": t.cfg.Currency}
+	if d.LessThan(t.cfg.sendMin) {
+		return kernel.Stay, kernel.Fail("transfer.amount.below_min", limits)
+	}
+	if d.GreaterThan(t.cfg.sendMax) {
+		return kernel.Stay, kernel.Fail("transfer.amount.above_max", limits)
+	}
+	bal, ok, err := t.balance(c)
+	if err != nil {
+		return kernel.Stay, err
+	}
+	if ok && d.GreaterThan(bal) {
+		return kernel.Stay, kernel.Fail("transfer.amount.insufficient", map[string]any{"balance": c.FormatAmount(bal), "currency": t.cfg.Currency})
+	}
+	mv.Amount, mv.Balance = d, nil
+	if ok {
+		mv.Balance = &bal
+	}
+	return kernel.Next("purpose"), nil
 }
 
 // balance is the default wallet's balance of the currency; ok is false when
@@ -253,124 +313,76 @@ func (t *Transfer) balance(c *kernel.Ctx) (decimal.Decimal, bool, error) {
 	return decimal.Zero, false, nil
 }
 
-// parseAmount parses the typed amount, refusing it with a localized reason.
+// parseAmount parses the typed amount the user's way, refusing it with a
+// localized reason.
 func (t *Transfer) parseAmount(c *kernel.Ctx) (decimal.Decimal, error) {
-	d, err := ParseAmount(c.Text(), c.Lang, t.cfg.Decimals, t.cfg.Currency, t.cfg.maxAmount)
+	d, err := ParseAmount(c.Text(), c.Format(), t.cfg.Decimals, t.cfg.Currency, t.cfg.maxAmount)
 	var ae *AmountError
 	if errors.As(err, &ae) {
 		return d, kernel.Fail("transfer.amount."+ae.Reason, map[string]any{
-			"decimals": min(t.cfg.Decimals, apiDecimals), "max": formatAmount(t.cfg.maxAmount, c.Lang), "currency": t.cfg.Currency,
-			"example": formatAmount(decimal.RequireFromString("1250.5"), c.Lang),
-			"small":   formatAmount(decimal.RequireFromString("0.5"), c.Lang),
+			"decimals": min(t.cfg.Decimals, apiDecimals), "max": c.FormatAmount(t.cfg.maxAmount), "currency": t.cfg.Currency,
+			"example": c.FormatAmount(exampleAmount), "small": c.FormatAmount(smallAmount),
 		})
 	}
 	return d, err
 }
 
-// sendAmount checks the amount against the limits and the balance, then
-// asks for the purpose.
-func (t *Transfer) sendAmount(c *kernel.Ctx) error {
-	d, err := t.parseAmount(c)
-	if err != nil {
-		return err
-	}
-	limits := map[string]any{"min": formatAmount(t.cfg.sendMin, c.Lang), "max": formatAmount(t.cfg.sendMax, c.Lang), "currency": t.cfg.Currency}
-	if d.LessThan(t.cfg.sendMin) {
-		return kernel.Fail("transfer.amount.below_min", limits)
-	}
-	if d.GreaterThan(t.cfg.sendMax) {
-		return kernel.Fail("transfer.amount.above_max", limits)
-	}
-	bal, ok, err := t.balance(c)
-	if err != nil {
-		return err
-	}
-	if ok && d.GreaterThan(bal) {
-		return kernel.Fail("transfer.amount.insufficient", map[string]any{"balance": formatAmount(bal, c.Lang), "currency": t.cfg.Currency})
-	}
-	mv := loadMovement(c)
-	mv.Amount = d
-	saveMovement(c, mv)
-	if ok {
-		c.SetFlowData("bal", bal.String())
-	}
-	if err := c.Next("purpose"); err != nil {
-		return err
-	}
-	_, err = c.Say("transfer.purpose.ask", nil, purposeKeyboard(c))
+// askPurpose asks what the money is for (sends and withdrawals).
+func (t *Transfer) askPurpose(c *kernel.Ctx, _ *movement) error {
+	_, err := c.Prompt(c.T("transfer.purpose.ask", nil), choiceKeyboard(c, "transfer.purpose", "purpose", purposes))
 	return err
 }
 
-// choiceKeyboard has one button per code (labelled by "<prefix>.<code>",
-// data "<action>:<code>"), two per row, and Cancel.
-func choiceKeyboard(c *kernel.Ctx, prefix, action string, codes []string) *kernel.Keyboard {
-	kb := kernel.NewKeyboard()
-	for i := 0; i < len(codes); i += 2 {
-		row := []kernel.Button{c.Button(prefix+"."+codes[i], action, codes[i])}
-		if i+1 < len(codes) {
-			row = append(row, c.Button(prefix+"."+codes[i+1], action, codes[i+1]))
-		}
-		kb.Row(row...)
+// choiceKeyboard has one button of the step's tap per code (labelled by
+// "<prefix>.<code>"), two per row, and Cancel.
+func choiceKeyboard(c *kernel.Ctx, prefix, tap string, codes []string) *kernel.Keyboard {
+	buttons := make([]kernel.Button, 0, len(codes))
+	for _, code := range codes {
+		buttons = append(buttons, c.Tap(prefix+"."+code, tap, code))
 	}
-	return kb.Row(cancelButton(c))
+	return kernel.NewKeyboard().Grid(2, buttons...).Row(c.CancelButton())
 }
 
-// purposeKeyboard has one button per purpose code.
-func purposeKeyboard(c *kernel.Ctx) *kernel.Keyboard {
-	return choiceKeyboard(c, "transfer.purpose", "purpose", purposes)
-}
-
-// pickPurpose takes the purpose: a send goes to its summary, a withdrawal
+// takePurpose takes the purpose: a send goes to its summary, a withdrawal
 // asks for the source of funds.
-func (t *Transfer) pickPurpose(c *kernel.Ctx) error {
+func (t *Transfer) takePurpose(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 	if len(c.Args()) != 1 || !slices.Contains(purposes, c.Args()[0]) {
-		return kernel.ErrStaleCallback
+		return kernel.Stay, kernel.ErrStaleCallback
 	}
-	mv := loadMovement(c)
 	mv.Purpose = c.Args()[0]
-	switch {
-	case c.InFlow("send", "purpose"):
-		saveMovement(c, mv)
-		if err := c.Next("confirm"); err != nil {
-			return err
-		}
-		return t.sendSummary(c, mv)
-	case c.InFlow("withdraw", "purpose"):
-		saveMovement(c, mv)
-		if err := c.Next("source"); err != nil {
-			return err
-		}
-		_, err := c.Show(c.T("transfer.source.ask", nil), sourceKeyboard(c))
-		return err
+	if mv.Kind == kindBank {
+		return kernel.Next("source"), nil
 	}
-	return kernel.ErrStaleCallback
+	return kernel.Next("confirm"), nil
 }
 
-// sendSummary shows what Confirm will send.
-func (t *Transfer) sendSummary(c *kernel.Ctx, mv movement) error {
-	id := arm(c)
+// sendSummary shows what Confirm will send, with a fresh confirmation id.
+func (t *Transfer) sendSummary(c *kernel.Ctx, mv *movement) error {
+	mv.Confirmation = confirmation{ID: newConfirmID(), ShownAt: c.Now()}
 	cur := t.cfg.Currency
 	lines := []string{
 		c.T("transfer.summary.title", nil),
 		"",
-		c.T("transfer.summary.to", map[string]any{"to": t.recipientLabel(c, mv)}),
-		c.T("transfer.summary.amount", map[string]any{"amount": formatAmount(mv.Amount, c.Lang), "currency": cur}),
+		c.T("transfer.summary.to", map[string]any{"to": t.recipientLabel(mv)}),
+		c.T("transfer.summary.amount", map[string]any{"amount": c.FormatAmount(mv.Amount), "currency": cur}),
 	}
 	if mv.Kind == kindWallet {
 		n, _ := t.nets.Lookup(mv.Network)
 		lines = append(lines, c.T("transfer.summary.network", map[string]any{"network": n.Name}))
 	}
 	lines = append(lines, c.T("transfer.summary.purpose", map[string]any{"purpose": c.T("transfer.purpose."+mv.Purpose, nil)}))
-	if bal, err := decimal.NewFromString(c.FlowData("bal")); err == nil {
+	if mv.Balance != nil {
 		// The fee is only known from the submit's answer: say so rather than
 		// show a balance the send will not leave.
-		lines = append(lines, c.T("transfer.summary.balance_after_send", map[string]any{"balance": formatAmount(bal.Sub(mv.Amount), c.Lang), "currency": cur}))
+		lines = append(lines, c.T("transfer.summary.balance_after_send", map[string]any{"balance": c.FormatAmount(mv.Balance.Sub(mv.Amount)), "currency": cur}))
 	}
-	lines = append(lines, "", c.T("transfer.summary.fee_note", nil), c.T("transfer.summary.confirm_hint", map[string]any{"minutes": int(t.cfg.ConfirmTTL.Minutes())}))
-	kb := confirmKeyboard(c, id)
+	lines = append(lines, "", c.T("transfer.summary.fee_note", nil), t.confirmHint(c, mv))
+	kb := kernel.NewKeyboard().Row(c.Tap("transfer.button.confirm", "confirm", mv.Confirmation.ID), c.CancelButton())
 	if mv.Kind == kindWallet {
-		kb.Row(kernel.Button{Text: c.T("transfer.button.change_wallet", nil), Data: "kernel:run:wallets"})
+		if b, ok := c.ActionButton("transfer.button.change_wallet", "wallet.wallets"); ok {
+			kb.Row(b)
+		}
 	}
-	_, err := c.Show(strings.Join(lines, "\n"), kb)
+	_, err := c.Prompt(strings.Join(lines, "\n"), kb)
 	return err
 }

@@ -1,131 +1,200 @@
 package transfer
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
+	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
+	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 )
 
-// toAmount walks /send to an email up to the purpose question.
-func (e *env) toAmount(t *testing.T, email string) {
-	t.Helper()
-	e.u.Send("/send").Expect(t, "Who should receive it?")
-	e.u.Tap("Email").Expect(t, "email address")
-	e.u.Send(email).Expect(t, "How much USDC? Between 1.00 and 50,000.00", "Your balance: <b>1,250.50 USDC</b>")
-}
+const bobAddress = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
-func TestSendEmailHappyPath(t *testing.T) {
-	e := newEnv(t, envOpt{emu: []copperxtest.Option{copperxtest.WithFee(decimalOf("1"))}})
+func TestSendEmail(t *testing.T) {
+	e := newEnv(t, setup{emu: []copperxtest.Option{copperxtest.WithFee(decimalOf("1"))}})
 	e.toAmount(t, "bob@example.com")
-	e.u.Send("10.5").Expect(t, "What is this payment for?")
-	r := e.u.Tap("Gift")
-	r.Expect(t, "Please check your transfer", "To: <b>bob@example.com</b>", "Amount: <b>10.50 USDC</b>", "Purpose: Gift",
-		"Balance after: ~1,240.00 USDC before fees", "Any fee CopperX charges is shown with the result.")
-	if r.Kinds()[0] != "edit" {
-		t.Errorf("summary should replace the purpose question in place, got %v", r.Kinds())
+	e.U.Send("10.5").Expect(t, "What is this payment for?")
+	r := e.U.Tap("Gift").Expect(t, "Please check your transfer", "To: <b>bob@example.com</b>", "Amount: <b>10.50 USDC</b>",
+		"Purpose: Gift", "Balance after: ~1,240.00 USDC before fees", "Any fee CopperX charges is shown with the result.")
+	if got := r.Kinds(); len(got) == 0 || got[0] != "edit" {
+		t.Errorf("the summary should replace the purpose question in place, got %v", got)
 	}
-	msgID, data := e.confirmData(t)
-	if !strings.HasPrefix(data, "transfer:confirm:") || len(data) != len("transfer:confirm:")+12 {
-		t.Fatalf("confirm data %q", data)
+	summary, confirm := e.button(t, "Confirm")
+	if id := confirmID(t, confirm); len(id) != 12 {
+		t.Fatalf("confirmation id %q: want 12 characters", id)
 	}
-	r = e.u.Tap("Confirm")
-	r.Expect(t, "Sent 10.50 USDC</b> to bob@example.com", "Status: completed", "Transfer id: <code>", "Fee: 0.105 USDC")
-	calls := e.emu.CallsTo("POST", "/api/transfers/send")
+	// Confirm turns the summary into the receipt, in place.
+	r = e.U.Tap("Confirm").Expect(t, "Sending…", "Sent 10.50 USDC</b> to bob@example.com", "Status: completed", "Transfer id: <code>", "Fee: 0.105 USDC")
+	if got := r.Kinds(); strings.Join(got, " ") != "answer edit" {
+		t.Errorf("Confirm: %v, want the notice and the summary edited into the receipt", got)
+	}
+	calls := e.Emu.CallsTo("POST", "/api/transfers/send")
 	if len(calls) != 1 {
 		t.Fatalf("%d sends", len(calls))
 	}
-	b := calls[0].Body
-	if b["amount"] != "1050000000" || b["email"] != "bob@example.com" || b["purposeCode"] != "gift" || b["currency"] != "USDC" {
+	if b := calls[0].Body; b["amount"] != "1050000000" || b["email"] != "bob@example.com" || b["purposeCode"] != "gift" || b["currency"] != "USDC" {
 		t.Fatalf("send body %v", b)
 	}
-	if got := e.balance(); got != "1239.895" {
+	if got := e.Balance(); got != "1239.895" {
 		t.Fatalf("balance %s", got)
 	}
-	if m := e.h.API.Message(42, msgID); len(m.AllButtons()) != 0 {
-		t.Fatal("summary still has buttons after the submit")
+	receipt := e.H.API.Message(e.U.ChatID, summary.ID)
+	if !strings.Contains(receipt.Text, "Sent 10.50 USDC") || labelsOf(receipt) != "🔎 Details|⭐ Save as payee" {
+		t.Fatalf("receipt %q with %s", receipt.Text, labelsOf(receipt))
 	}
-	// New recipient: offer to save it; saving creates the payee and takes
-	// the offer off the result.
-	result, save := e.u.FindButton("Save as payee")
-	e.u.Tap("Save as payee").Expect(t, "Saved <b>bob</b> (bob@example.com) as a payee")
-	if c := e.emu.CallsTo("POST", "/api/payees"); len(c) != 1 || c[0].Body["nickName"] != "bob" {
+	// A new recipient: saving creates the payee and takes the offer off the
+	// receipt.
+	_, save := e.button(t, "Save as payee")
+	e.U.Tap("Save as payee").Expect(t, "Saved <b>bob</b> (bob@example.com) as a payee")
+	if c := e.Emu.CallsTo("POST", "/api/payees"); len(c) != 1 || c[0].Body["nickName"] != "bob" {
 		t.Fatalf("payee calls %v", c)
 	}
-	if m := e.h.API.Message(42, result.ID); len(m.AllButtons()) != 1 || !strings.Contains(m.AllButtons()[0].Text, "Details") {
-		t.Fatalf("result buttons after saving: %+v", m.AllButtons())
+	if got := labelsOf(e.H.API.Message(e.U.ChatID, summary.ID)); got != "🔎 Details" {
+		t.Fatalf("receipt buttons after saving: %s", got)
 	}
-	// A stale second tap only says so, once, as a notice.
-	r = e.u.Handle(e.u.CallbackUpdate(result.ID, save.Data))
-	if got := r.Kinds(); len(got) != 2 || !r.Contains("already among your payees") || strings.Count(r.Text(), "already among") != 1 {
+	// A second tap (sent before the button went) is only told so, once.
+	r = e.tapData(summary.ID, save.Data)
+	if got := r.Kinds(); len(got) != 1 || strings.Count(r.Text(), "already among your payees") != 1 {
 		t.Fatalf("second save: %v %q", got, r.Text())
 	}
-	// Details of the result.
-	e.u.Tap("Details").Expect(t, "Sent", "bob@example.com", "Status: completed")
+	if n := e.Posts("/api/payees"); n != 1 {
+		t.Fatalf("%d payees created", n)
+	}
+	e.U.Tap("Details").Expect(t, "Sent", "bob@example.com", "Status: completed")
 }
 
 func TestSendToPayee(t *testing.T) {
-	e := newEnv(t, envOpt{})
-	e.u.Send("/send")
-	e.u.Tap("Saved payee").Expect(t, "no saved payees")
-	e.toAmount(t, "carol@example.com")
-	e.u.Send("5")
-	e.u.Tap("Myself")
-	e.u.Tap("Confirm")
-	e.u.Tap("Save as payee").Expect(t, "Saved")
-	e.u.Send("/send")
-	e.u.Tap("Saved payee").Expect(t, "Choose a payee")
-	e.u.Tap("carol").Expect(t, "How much USDC?")
-	e.u.Send("2")
-	e.u.Tap("Salary").Expect(t, "To: <b>carol (carol@example.com)</b>")
-	r := e.u.Tap("Confirm").Expect(t, "Sent 2.00 USDC")
-	if r.Contains("Save as payee") {
-		t.Error("offered to save a known payee")
+	e := newEnv(t, setup{})
+	e.U.Send("/send")
+	e.U.Tap("Saved payee").Expect(t, "no saved payees", "Send to an email or a wallet address instead")
+	if _, b := e.U.FindButton("Saved payee"); b.Data != "" {
+		t.Fatal("still offers saved payees when there are none")
 	}
-	calls := e.emu.CallsTo("POST", "/api/transfers/send")
+	e.U.Tap("Email")
+	e.U.Send("carol@example.com")
+	e.U.Send("5")
+	e.U.Tap("Myself")
+	e.U.Tap("Confirm")
+	e.U.Tap("Save as payee").Expect(t, "Saved")
+	e.U.Send("/send")
+	e.U.Tap("Saved payee").Expect(t, "Choose a payee")
+	if _, b := e.button(t, "carol"); kerneltest.Target(b) != "send.payee.pick 0" {
+		t.Fatalf("payee button leads to %q, want an index into the offered payees", kerneltest.Target(b))
+	}
+	e.U.Tap("carol").Expect(t, "How much USDC?")
+	e.U.Send("2")
+	e.U.Tap("Salary").Expect(t, "To: <b>carol (carol@example.com)</b>")
+	summary, _ := e.button(t, "Confirm")
+	e.U.Tap("Confirm").Expect(t, "Sent 2.00 USDC")
+	if got := labelsOf(e.H.API.Message(e.U.ChatID, summary.ID)); got != "🔎 Details" {
+		t.Errorf("receipt of a send to a saved payee has %s; want no Save as payee", got)
+	}
+	calls := e.Emu.CallsTo("POST", "/api/transfers/send")
 	if last := calls[len(calls)-1].Body; last["payeeId"] == nil || last["email"] != nil || last["amount"] != "200000000" {
 		t.Fatalf("payee send body %v", last)
 	}
 }
 
+// A payee deleted on CopperX after the list was shown: back to the kinds.
+func TestSendToDeletedPayee(t *testing.T) {
+	e := newEnv(t, setup{})
+	p := e.addPayee(t, "carol", "carol@example.com")
+	e.U.Send("/send")
+	e.U.Tap("Saved payee").Expect(t, "Choose a payee")
+	e.Emu.Fail("GET", "/api/payees/"+p.ID, copperxtest.Fault{Status: 404, Times: 1})
+	e.U.Tap("carol").Expect(t, "That payee no longer exists", "Who should receive it?")
+	e.U.Tap("Email").Expect(t, "email address")
+}
+
 func TestSendWallet(t *testing.T) {
-	e := newEnv(t, envOpt{})
-	e.u.Send("/send")
-	e.u.Tap("Wallet address").Expect(t, "on <b>Polygon</b>", "0x followed by 40 hex characters")
-	e.u.Send("4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T").Expect(t, "not a valid Polygon address", "0x followed by 40 hex")
-	e.u.Send("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD").Expect(t, "checksum")
-	e.u.Send("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed").Expect(t, "How much USDC?")
-	e.u.Send("100")
-	e.u.Tap("Reimbursement").Expect(t, "Network: Polygon", "Amount: <b>100.00 USDC</b>")
-	var change bool
-	for _, b := range e.u.Last().AllButtons() {
-		change = change || b.Data == "kernel:run:wallets"
+	e := newEnv(t, setup{})
+	e.U.Send("/send")
+	e.U.Tap("Wallet address").Expect(t, "on <b>Polygon</b>", "0x followed by 40 hex characters")
+	if _, b := e.button(t, "Change default wallet"); kerneltest.Target(b) != "run wallet.wallets" {
+		t.Fatalf("Change default wallet leads to %q", kerneltest.Target(b))
 	}
-	if !change {
-		t.Error("no Change default wallet button")
+	e.U.Send("4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T").Expect(t, "not a valid Polygon address", "0x followed by 40 hex")
+	e.U.Send("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD").Expect(t, "checksum")
+	e.U.Send(bobAddress).Expect(t, "How much USDC?")
+	e.U.Send("100")
+	e.U.Tap("Reimbursement").Expect(t, "Network: Polygon", "Amount: <b>100.00 USDC</b>")
+	if _, b := e.button(t, "Change default wallet"); kerneltest.Target(b) != "run wallet.wallets" {
+		t.Fatalf("Change default wallet on the summary leads to %q", kerneltest.Target(b))
 	}
-	e.u.Tap("Confirm").Expect(t, "Sent 100.00 USDC", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
-	calls := e.emu.CallsTo("POST", "/api/transfers/wallet-withdraw")
-	if len(calls) != 1 || calls[0].Body["amount"] != "10000000000" || calls[0].Body["walletAddress"] != "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed" {
+	e.U.Tap("Confirm").Expect(t, "Sent 100.00 USDC", bobAddress)
+	calls := e.Emu.CallsTo("POST", "/api/transfers/wallet-withdraw")
+	if len(calls) != 1 || calls[0].Body["amount"] != "10000000000" || calls[0].Body["walletAddress"] != bobAddress {
 		t.Fatalf("withdraw calls %v", calls)
 	}
-	if e.balance() != "1150.5" {
-		t.Fatalf("balance %s", e.balance())
+	if e.Balance() != "1150.5" {
+		t.Fatalf("balance %s", e.Balance())
 	}
 }
 
-func TestSendBadInput(t *testing.T) {
-	e := newEnv(t, envOpt{})
-	e.u.Send("/send")
-	e.u.Tap("Email")
-	e.u.Send("not-an-email").Expect(t, "doesn't look like an email")
-	e.u.Send("bob@localhost").Expect(t, "doesn't look like an email")
-	e.u.Send("ada@example.com").Expect(t, "your own email")
-	e.u.Send("bob@example.com").Expect(t, "How much")
+// "Change default wallet" leaves the send for the wallet plugin's /wallets;
+// the summary left behind sends nothing.
+func TestSendWalletChangeDefault(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.U.Send("/send")
+	e.U.Tap("Wallet address")
+	e.U.Send(bobAddress)
+	e.U.Send("5")
+	e.U.Tap("Gift")
+	summary, confirm := e.button(t, "Confirm")
+	e.U.Tap("Change default wallet").Expect(t, "Your wallets (stub).")
+	if b := e.H.API.Message(e.U.ChatID, summary.ID).AllButtons(); len(b) != 0 {
+		t.Fatalf("the left summary keeps buttons %v", b)
+	}
+	e.tapData(summary.ID, confirm.Data).Expect(t, "This button has expired")
+	if n := e.Posts("/api/transfers/wallet-withdraw"); n != 0 {
+		t.Fatalf("%d wallet-withdraw POSTs", n)
+	}
+}
+
+func TestSendOtherNetworks(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.setDefaultNetwork(t, copperxtest.NetworkStarknet)
+	e.U.Send("/send")
+	e.U.Tap("Wallet address").Expect(t, "on <b>Starknet</b>", "up to 64 hex")
+	e.U.Send("4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T").Expect(t, "not a valid Starknet address", "0x followed by up to 64 hex characters")
+	addr := "0x0" + strings.Repeat("ab", 31) + "c"
+	e.U.Send(addr).Expect(t, "Your balance: <b>20.00 USDC</b>")
+	e.U.Send("25").Expect(t, "your balance is 20.00 USDC")
+	e.U.Send("5")
+	e.U.Tap("Gift").Expect(t, "Network: Starknet")
+	e.U.Tap("Confirm").Expect(t, "Sent 5.00 USDC")
+	if got := e.Emu.Balance(plugintest.Email, copperxtest.NetworkStarknet, "USDC").String(); got != "15" {
+		t.Fatalf("starknet balance %s", got)
+	}
+}
+
+func TestSendBadRecipient(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.U.Send("/send")
+	e.U.Tap("Email")
+	for _, tc := range []struct{ in, want string }{
+		{"not-an-email", "doesn't look like an email"},
+		{"bob@localhost", "doesn't look like an email"},
+		{plugintest.Email, "your own email"},
+		// Invisible and look-alike characters are refused, never stripped.
+		{"\u200fbob@example.com", "doesn't look like an email address"},
+		{"bob\u200b@example.com", "doesn't look like an email address"},
+		{"bоb@example.com", "doesn't look like an email address"}, // Cyrillic о
+		{"😀@example.com", "doesn't look like an email address"},
+		{"bob@例え.jp", "doesn't look like an email address"},
+	} {
+		e.U.Send(tc.in).Expect(t, tc.want)
+	}
+	e.U.Send("bob@Example.com").Expect(t, "How much USDC?")
+	e.U.Send("10")
+	e.U.Tap("Gift").Expect(t, "To: <b>bob@example.com</b>")
+}
+
+func TestSendBadAmount(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.toAmount(t, "bob@example.com")
 	for _, tc := range []struct{ in, want string }{
 		{"abc", "couldn't read that amount"},
 		{"1e3", "no exponents"},
@@ -139,330 +208,143 @@ func TestSendBadInput(t *testing.T) {
 		{"50001", "maximum is 50,000.00 USDC"},
 		{"1300", "your balance is 1,250.50 USDC"},
 	} {
-		e.u.Send(tc.in).Expect(t, tc.want)
+		e.U.Send(tc.in).Expect(t, tc.want)
 	}
-	e.u.Send("1,250.50").Expect(t, "What is this payment for?")
-	if n := e.posts("/api/transfers/send"); n != 0 {
+	e.U.Send("1,250.50").Expect(t, "What is this payment for?")
+	if n := e.Posts("/api/transfers/send"); n != 0 {
 		t.Fatalf("%d sends", n)
 	}
 }
 
-func TestCancelAtEveryStep(t *testing.T) {
-	steps := []func(e *env){
-		func(e *env) {},
-		func(e *env) { e.u.Tap("Email") },
-		func(e *env) { e.u.Tap("Email"); e.u.Send("bob@example.com") },
-		func(e *env) { e.u.Tap("Email"); e.u.Send("bob@example.com"); e.u.Send("3") },
-		func(e *env) { e.u.Tap("Email"); e.u.Send("bob@example.com"); e.u.Send("3"); e.u.Tap("Gift") },
-	}
-	for i, step := range steps {
-		e := newEnv(t, envOpt{})
-		e.u.Send("/send")
-		step(e)
-		e.u.Tap("Cancel").Expect(t, "Cancelled. Nothing was sent.")
-		if e.posts("/api/transfers/send") != 0 {
-			t.Fatalf("step %d: sent after cancel", i)
-		}
-		e.u.Send("3").Expect(t, "I didn't understand")
+func TestSendRefusesPayeeWithHiddenCharacters(t *testing.T) {
+	e := newEnv(t, setup{})
+	p := e.addPayee(t, "bob", "bob@example.com")
+	e.U.Send("/send")
+	e.U.Tap("Saved payee").Expect(t, "Choose a payee")
+	e.Emu.Fail("GET", "/api/payees/"+p.ID, copperxtest.Fault{Status: 200, Times: 1,
+		Body: `{"id":"` + p.ID + `","nickName":"bob","email":"bob\u200b@example.com"}`})
+	e.U.Tap("bob").Expect(t, "can't show safely")
+	if e.Posts("/api/transfers/send") != 0 {
+		t.Fatal("sent")
 	}
 }
 
-func testDoubleTap(t *testing.T, redis bool) {
-	e := newEnv(t, envOpt{redis: redis})
-	e.toAmount(t, "bob@example.com")
-	e.u.Send("7")
-	e.u.Tap("Gift")
-	msgID, data := e.confirmData(t)
-	first := e.u.Handle(e.u.CallbackUpdate(msgID, data)).Expect(t, "Sent 7.00 USDC")
-	second := e.u.Handle(e.u.CallbackUpdate(msgID, data)).Expect(t, "Already sent")
-	if n := e.posts("/api/transfers/send"); n != 1 {
-		t.Fatalf("%d POSTs for a double tap", n)
+func TestWalletRefusesZeroAndOwnAddress(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.U.Send("/send")
+	e.U.Tap("Wallet address")
+	e.U.Send("0x0000000000000000000000000000000000000000").Expect(t, "zero address")
+	own := 0
+	for _, w := range e.Wallets() {
+		if w.WalletAddress == "" || w.Network != copperxtest.NetworkPolygon {
+			continue
+		}
+		own++
+		e.U.Send(w.WalletAddress).Expect(t, "one of your own wallets")
+		e.U.Send("0x"+strings.ToUpper(strings.TrimPrefix(w.WalletAddress, "0x"))).Expect(t, "one of your own wallets")
 	}
-	id := e.emu.Transfers(userEmail)[0].ID
-	if !first.Contains(id) || !second.Contains(id) {
-		t.Fatalf("ids differ: %q / %q (want %s)", first.Text(), second.Text(), id)
+	if own == 0 {
+		t.Fatal("no Polygon wallet to try")
 	}
-	if e.balance() != "1243.5" {
-		t.Fatalf("balance %s", e.balance())
-	}
+	e.U.Send("0x52908400098527886E0F7030069857D2E4169EE7").Expect(t, "How much USDC?")
 }
 
-func TestDoubleTap(t *testing.T)      { testDoubleTap(t, false) }
-func TestDoubleTapRedis(t *testing.T) { testDoubleTap(t, true) }
-
-func TestStaleConfirm(t *testing.T) {
-	t.Run("expired", func(t *testing.T) {
-		e := newEnv(t, envOpt{})
-		e.toAmount(t, "bob@example.com")
-		e.u.Send("7")
-		e.u.Tap("Gift")
-		e.h.Clock.Advance(6 * time.Minute)
-		e.u.Tap("Confirm").Expect(t, "This summary expired", "Nothing was sent")
-		if e.posts("/api/transfers/send") != 0 {
-			t.Fatal("an expired summary sent money")
-		}
-	})
-	t.Run("replaced", func(t *testing.T) {
-		e := newEnv(t, envOpt{})
-		e.toAmount(t, "bob@example.com")
-		e.u.Send("7")
-		e.u.Tap("Gift")
-		oldMsg, oldData := e.confirmData(t)
-		e.toAmount(t, "bob@example.com")
-		e.u.Send("8")
-		e.u.Tap("Gift")
-		e.u.Handle(e.u.CallbackUpdate(oldMsg, oldData)).Expect(t, "This button has expired")
-		e.u.Handle(e.u.CallbackUpdate(oldMsg, "transfer:confirm:aaaaaaaaaaaa")).Expect(t, "This button has expired")
-		if e.posts("/api/transfers/send") != 0 {
-			t.Fatal("a replaced summary sent money")
-		}
-		e.u.Tap("Confirm").Expect(t, "Sent 8.00 USDC")
-		e.u.Handle(e.u.CallbackUpdate(oldMsg, oldData)).Expect(t, "This button has expired")
-		if e.posts("/api/transfers/send") != 1 {
-			t.Fatal("wrong number of sends")
-		}
-	})
+func TestSpanish(t *testing.T) {
+	e := newEnv(t, setup{lang: "es"})
+	e.U.Send("/send").Expect(t, "¿Quién lo recibe?")
+	e.U.Tap("Correo")
+	e.U.Send("bob@example.com").Expect(t, "Entre 1,00 y 50.000,00", "Tu saldo: <b>1.250,50 USDC</b>")
+	e.U.Send("0.500").Expect(t, "No sé si eso son miles o decimales", "<code>1.250,50</code>", "<code>0,50</code>")
+	e.U.Send("1.000,5").Expect(t, "¿Para qué es este pago?")
+	e.U.Tap("Regalo").Expect(t, "Importe: <b>1.000,50 USDC</b>", "Saldo después: ~250,00 USDC antes de comisiones")
+	e.U.Tap("Confirmar").Expect(t, "Enviados 1.000,50 USDC")
+	if b := e.Emu.CallsTo("POST", "/api/transfers/send")[0].Body; b["amount"] != "100050000000" {
+		t.Fatalf("body %v", b)
+	}
+	// A plain 12.5 is unambiguous in Spanish too.
+	e.U.Send("/send")
+	e.U.Tap("Correo")
+	e.U.Send("bob@example.com")
+	e.U.Send("12.5")
+	e.U.Tap("Regalo").Expect(t, "Importe: <b>12,50 USDC</b>")
 }
 
-// confirmFaulty walks /send of 9 USDC to bob up to the summary, injects
-// fault on the submit and taps Confirm.
-func (e *env) confirmFaulty(t *testing.T, fault copperxtest.Fault) kerneltest.Replies {
-	t.Helper()
-	e.toAmount(t, "bob@example.com")
-	e.u.Send("9")
-	e.u.Tap("Gift")
-	e.emu.Fail("POST", "/api/transfers/send", fault)
-	return e.u.Tap("Confirm")
+func TestGuards(t *testing.T) {
+	e := newEnv(t, setup{kyc: "pending"})
+	for _, cmd := range []string{"/send", "/withdraw", "/bank"} {
+		e.U.Send(cmd).Expect(t, "KYC not approved")
+	}
+	if n := len(e.Emu.Calls()); n != 0 {
+		t.Fatalf("%d API calls without KYC", n)
+	}
+	// /history only reads: a login is enough.
+	if r := e.U.Send("/history"); r.Contains("KYC not approved") {
+		t.Fatalf("/history behind the kyc guard: %q", r.Text())
+	}
+	e.U.Send("/fakelogout")
+	for _, cmd := range []string{"/send", "/withdraw", "/history"} {
+		e.U.Send(cmd).Expect(t, "Please log in first")
+	}
+	// Money moves only in a private chat.
+	e.Login(e.U, "")
+	e.H.Group(-100, e.U.UserID).Send("/send").Expect(t, "only do this in a private chat")
 }
 
-// listings counts the transfer listings (reconciliation) at the emulator.
-func (e *env) listings() int { return len(e.emu.CallsTo("GET", "/api/transfers")) }
+// labelsOf is a message's button labels, "|"-joined.
+func labelsOf(m *fakebot.Message) string {
+	var labels []string
+	for _, b := range m.AllButtons() {
+		labels = append(labels, b.Text)
+	}
+	return strings.Join(labels, "|")
+}
 
-func TestSubmitLostAnswer(t *testing.T) {
-	t.Run("created", func(t *testing.T) {
-		e := newEnv(t, envOpt{})
-		r := e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC")
-		if n := e.posts("/api/transfers/send"); n != 1 {
-			t.Fatalf("%d POSTs", n)
-		}
-		if id := e.emu.Transfers(userEmail)[0].ID; !r.Contains(id) {
-			t.Fatalf("reply %q lacks %s", r.Text(), id)
-		}
-		if n := e.listings(); n != 2 {
-			t.Fatalf("%d listings; one before the submit, then found on the first, it should stop there", n)
-		}
-	})
-	t.Run("created, listed late", func(t *testing.T) {
-		// The first listing does not show the transfer yet: one look would
-		// have told the user it was not sent.
-		e := newEnv(t, envOpt{})
-		// Empty before the submit and on the first look after it.
-		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 2,
-			Body: `{"data":[],"page":1,"limit":10,"count":0,"hasMore":false}`})
-		r := e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC")
-		if id := e.emu.Transfers(userEmail)[0].ID; !r.Contains(id) {
-			t.Fatalf("reply %q lacks %s", r.Text(), id)
-		}
-		if n := e.listings(); n != 3 {
-			t.Fatalf("%d listings, want 3 (one before the submit)", n)
-		}
-		if n := e.posts("/api/transfers/send"); n != 1 {
-			t.Fatalf("%d POSTs", n)
-		}
-	})
-	t.Run("created, amount includes the fee", func(t *testing.T) {
-		// The API's amount is 9.10 (fee included), its subtotal the 9 sent.
-		e := newEnv(t, envOpt{})
-		at := e.h.Clock.Now().UTC().Format(time.RFC3339)
-		// Before the submit: no transfers yet.
-		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1,
-			Body: `{"data":[],"page":1,"limit":10,"count":0,"hasMore":false}`})
-		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1, Body: `{"data":[{"id":"tr-fee-included",` +
-			`"createdAt":"` + at + `","updatedAt":"` + at + `","status":"success","type":"send","currency":"USDC",` +
-			`"amount":"910000000","amountSubtotal":"900000000","totalFee":"10000000",` +
-			`"destinationAccount":{"id":"acc-1","type":"web3_wallet","payeeEmail":"bob@example.com"}}],` +
-			`"page":1,"limit":10,"count":1,"hasMore":false}`})
-		e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC", "tr-fee-included")
-		if n := e.posts("/api/transfers/send"); n != 1 {
-			t.Fatalf("%d POSTs", n)
-		}
-	})
-	for name, fault := range map[string]copperxtest.Fault{
-		"no answer":        {DropConnection: true, Times: 1},
-		"malformed answer": {Malformed: true, Times: 1},
-	} {
-		// Nothing in the history, but no answer (or none readable) either:
-		// the transfer may still appear. Never "not sent".
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, envOpt{})
-			r := e.confirmFaulty(t, fault).Expect(t, "can't tell yet whether the transfer was made", "look at /history before trying again")
-			if r.Contains("not sent") {
-				t.Fatalf("told %q", r.Text())
+// Cancel at every step of /send to an email, a wallet address and a saved
+// payee: the prompt becomes "Cancelled", nothing moves, and what is typed
+// next belongs to no flow.
+func TestSendCancelAtEveryStep(t *testing.T) {
+	email := func(e *env) { e.U.Tap("Email"); e.U.Send("bob@example.com") }
+	wallet := func(e *env) { e.U.Tap("Wallet address"); e.U.Send(bobAddress) }
+	payee := func(e *env) { e.U.Tap("Saved payee"); e.U.Tap("carol") }
+	steps := []struct {
+		name string
+		walk func(e *env)
+	}{
+		{"kind", func(e *env) {}},
+		{"email", func(e *env) { e.U.Tap("Email") }},
+		{"email amount", email},
+		{"email purpose", func(e *env) { email(e); e.U.Send("3") }},
+		{"email confirm", func(e *env) { email(e); e.U.Send("3"); e.U.Tap("Gift") }},
+		{"wallet", func(e *env) { e.U.Tap("Wallet address") }},
+		{"wallet amount", wallet},
+		{"wallet purpose", func(e *env) { wallet(e); e.U.Send("3") }},
+		{"wallet confirm", func(e *env) { wallet(e); e.U.Send("3"); e.U.Tap("Gift") }},
+		{"payee", func(e *env) { e.U.Tap("Saved payee") }},
+		{"payee amount", payee},
+		{"payee purpose", func(e *env) { payee(e); e.U.Send("3") }},
+		{"payee confirm", func(e *env) { payee(e); e.U.Send("3"); e.U.Tap("Gift") }},
+	}
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) {
+			e := newEnv(t, setup{})
+			e.addPayee(t, "carol", "carol@example.com")
+			e.U.Send("/send")
+			step.walk(e)
+			prompt, _ := e.button(t, "Cancel")
+			e.U.Tap("Cancel").Expect(t, "Cancelled. Nothing was sent.")
+			if m := e.message(prompt.ID); m.Text != "Cancelled. Nothing was sent." || len(m.AllButtons()) != 0 {
+				t.Fatalf("the prompt should have become %q: %q %v", "Cancelled. Nothing was sent.", m.Text, m.AllButtons())
 			}
-			if n := e.posts("/api/transfers/send"); n != 1 {
-				t.Fatalf("%d POSTs", n)
+			for _, path := range []string{"/api/transfers/send", "/api/transfers/wallet-withdraw"} {
+				if n := e.Posts(path); n != 0 {
+					t.Fatalf("%d POSTs to %s after cancel", n, path)
+				}
 			}
-			if n := e.listings(); n != 1+3 {
-				t.Fatalf("%d listings, want one before the submit and reconcile_attempts (3)", n)
-			}
-			if e.balance() != "1250.5" {
-				t.Fatalf("balance %s", e.balance())
+			e.U.Send(bobAddress).Expect(t, "I didn't understand")
+			e.U.Send("3").Expect(t, "I didn't understand")
+			if e.Balance() != "1250.5" {
+				t.Fatalf("balance %s", e.Balance())
 			}
 		})
-	}
-	t.Run("server error", func(t *testing.T) {
-		e := newEnv(t, envOpt{})
-		e.confirmFaulty(t, copperxtest.Fault{Status: 500, Times: 1}).Expect(t, "most likely not sent", "check /history before trying again")
-		if n := e.posts("/api/transfers/send"); n != 1 {
-			t.Fatalf("%d POSTs", n)
-		}
-		if n := e.listings(); n != 1+3 {
-			t.Fatalf("%d listings, want one before the submit and reconcile_attempts (3)", n)
-		}
-	})
-	t.Run("attempts from config", func(t *testing.T) {
-		e := newEnv(t, envOpt{env: []string{"COPPERX_BOT_PLUGINS__TRANSFER__RECONCILE_ATTEMPTS=5"}})
-		e.confirmFaulty(t, copperxtest.Fault{Status: 502, Times: 1}).Expect(t, "most likely not sent")
-		if n := e.listings(); n != 1+5 {
-			t.Fatalf("%d listings, want 1+5", n)
-		}
-	})
-	t.Run("unknown", func(t *testing.T) {
-		e := newEnv(t, envOpt{})
-		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 503})
-		e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "look at /history before trying again")
-		if n := e.posts("/api/transfers/send"); n != 1 {
-			t.Fatalf("%d POSTs", n)
-		}
-	})
-	t.Run("unknown after a 5xx", func(t *testing.T) {
-		// The history could not be read at all: a 5xx proves nothing either.
-		e := newEnv(t, envOpt{})
-		e.emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 503})
-		e.confirmFaulty(t, copperxtest.Fault{Status: 500, Times: 1}).Expect(t, "look at /history before trying again")
-	})
-}
-
-// setDefaultNetwork makes the user's wallet on network the default, as the
-// wallet plugin or the web app would.
-func (e *env) setDefaultNetwork(t *testing.T, network string) {
-	t.Helper()
-	tok := copperx.NewToken(e.tok)
-	ws, err := e.api.Wallets(context.Background(), tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range ws {
-		if w.Network == network {
-			if _, err := e.api.SetDefaultWallet(context.Background(), tok, w.ID); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-	}
-	t.Fatalf("no wallet on %s", network)
-}
-
-// TestSendWalletDefaultChanged changes the default wallet between the
-// summary and Confirm: the Polygon address must not be paid from Starknet.
-func TestSendWalletDefaultChanged(t *testing.T) {
-	e := newEnv(t, envOpt{})
-	e.u.Send("/send")
-	e.u.Tap("Wallet address").Expect(t, "on <b>Polygon</b>")
-	e.u.Send("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
-	e.u.Send("5")
-	e.u.Tap("Gift").Expect(t, "Network: Polygon")
-	msgID, data := e.confirmData(t)
-	e.setDefaultNetwork(t, copperxtest.NetworkStarknet)
-	e.u.Tap("Confirm").Expect(t, "Your default wallet changed to Starknet since the summary; the address was checked for Polygon",
-		"Nothing was sent", "Start again with /send")
-	if n := e.posts("/api/transfers/wallet-withdraw"); n != 0 {
-		t.Fatalf("%d wallet-withdraw POSTs after the default wallet changed", n)
-	}
-	// The confirmation id was not consumed, no outcome was recorded, and the
-	// summary lost its buttons; the flow is over.
-	id := strings.TrimPrefix(data, "transfer:confirm:")
-	for _, key := range []string{confirmKey(id), resultKey(id)} {
-		if v, _, err := e.h.Store.Get(context.Background(), key, 0); err != nil || v != nil {
-			t.Fatalf("%s = %q, %v; want absent", key, v, err)
-		}
-	}
-	if m := e.h.API.Message(42, msgID); len(m.AllButtons()) != 0 {
-		t.Fatal("summary still has buttons")
-	}
-	e.u.Handle(e.u.CallbackUpdate(msgID, data)).Expect(t, "This button has expired")
-	if n := e.posts("/api/transfers/wallet-withdraw"); n != 0 {
-		t.Fatalf("%d wallet-withdraw POSTs", n)
-	}
-	// Back on Polygon, a fresh /send goes through.
-	e.setDefaultNetwork(t, copperxtest.NetworkPolygon)
-	e.u.Send("/send")
-	e.u.Tap("Wallet address")
-	e.u.Send("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
-	e.u.Send("5")
-	e.u.Tap("Gift")
-	e.u.Tap("Confirm").Expect(t, "Sent 5.00 USDC")
-	if n := e.posts("/api/transfers/wallet-withdraw"); n != 1 {
-		t.Fatalf("%d wallet-withdraw POSTs", n)
-	}
-}
-
-// TestCancelAtEveryStepWallet cancels /send to a wallet address at each step.
-func TestCancelAtEveryStepWallet(t *testing.T) {
-	const addr = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
-	steps := []func(e *env){
-		func(e *env) { e.u.Tap("Wallet address") },
-		func(e *env) { e.u.Tap("Wallet address"); e.u.Send(addr) },
-		func(e *env) { e.u.Tap("Wallet address"); e.u.Send(addr); e.u.Send("3") },
-		func(e *env) { e.u.Tap("Wallet address"); e.u.Send(addr); e.u.Send("3"); e.u.Tap("Gift") },
-	}
-	for i, step := range steps {
-		e := newEnv(t, envOpt{})
-		e.u.Send("/send")
-		step(e)
-		e.u.Tap("Cancel").Expect(t, "Cancelled. Nothing was sent.")
-		if n := e.posts("/api/transfers/wallet-withdraw"); n != 0 {
-			t.Fatalf("step %d: %d wallet-withdraw POSTs after cancel", i, n)
-		}
-		e.u.Send(addr).Expect(t, "I didn't understand")
-		e.u.Send("3").Expect(t, "I didn't understand")
-		if e.balance() != "1250.5" {
-			t.Fatalf("step %d: balance %s", i, e.balance())
-		}
-	}
-}
-
-// TestCancelAtEveryStepPayee cancels /send to a saved payee at each step.
-func TestCancelAtEveryStepPayee(t *testing.T) {
-	steps := []func(e *env){
-		func(e *env) { e.u.Tap("Saved payee").Expect(t, "Choose a payee") },
-		func(e *env) { e.u.Tap("Saved payee"); e.u.Tap("carol").Expect(t, "How much USDC?") },
-		func(e *env) {
-			e.u.Tap("Saved payee")
-			e.u.Tap("carol")
-			e.u.Send("3").Expect(t, "What is this payment for?")
-		},
-		func(e *env) {
-			e.u.Tap("Saved payee")
-			e.u.Tap("carol")
-			e.u.Send("3")
-			e.u.Tap("Gift").Expect(t, "To: <b>carol (carol@example.com)</b>")
-		},
-	}
-	for i, step := range steps {
-		e := newEnv(t, envOpt{})
-		if _, err := e.api.CreatePayee(context.Background(), copperx.NewToken(e.tok), copperx.CreatePayeeRequest{NickName: "carol", Email: "carol@example.com"}); err != nil {
-			t.Fatal(err)
-		}
-		e.u.Send("/send")
-		step(e)
-		e.u.Tap("Cancel").Expect(t, "Cancelled. Nothing was sent.")
-		if n := e.posts("/api/transfers/send"); n != 0 {
-			t.Fatalf("step %d: %d sends after cancel", i, n)
-		}
-		e.u.Send("3").Expect(t, "I didn't understand")
-		if e.balance() != "1250.5" {
-			t.Fatalf("step %d: balance %s", i, e.balance())
-		}
 	}
 }

@@ -1,90 +1,131 @@
 package transfer
 
 import (
-	"regexp"
-	"strings"
 	"testing"
+	"time"
 
+	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
+	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 )
 
-// transcript records a conversation as a person reads it: what they typed
-// or tapped, then each reply with its buttons.
-type transcript struct {
-	e *env
-	b strings.Builder
+// transcript records e's chat for a golden file, with confirmation ids,
+// transfer ids and transaction hashes replaced.
+func (e *env) transcript() *kerneltest.Transcript {
+	return kerneltest.NewTranscript(e.U).
+		Scrub(`(confirm\.confirm |savepayee:)[a-z2-7]{12}\b`, "${1}<confirmation>").
+		Scrub(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`, "<id>").
+		Scrub(`0x[0-9a-f]{64}`, "<hash>")
 }
 
-var volatile = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|0x[0-9a-f]{64}`)
-
-func (tr *transcript) record(label string, r kerneltest.Replies) {
-	tr.b.WriteString("» " + label + "\n")
-	for _, ev := range r {
-		switch {
-		case ev.Kind == "answer" && ev.Answer != "":
-			tr.b.WriteString("  (notice) " + ev.Answer + "\n")
-		case (ev.Kind == "send" || ev.Kind == "edit") && ev.Message != nil:
-			tr.b.WriteString("  [" + ev.Kind + "] " + strings.ReplaceAll(ev.Message.Text, "\n", "\n    ") + "\n")
-			for _, row := range ev.Message.Buttons {
-				var labels []string
-				for _, b := range row {
-					labels = append(labels, "["+b.Text+"]")
-				}
-				tr.b.WriteString("    " + strings.Join(labels, " ") + "\n")
-			}
-		case ev.Kind == "markup" && len(ev.Message.Buttons) == 0:
-			tr.b.WriteString("  [buttons removed]\n")
-		case ev.Kind == "markup":
-			var labels []string
-			for _, b := range ev.Message.AllButtons() {
-				labels = append(labels, "["+b.Text+"]")
-			}
-			tr.b.WriteString("  [buttons now] " + strings.Join(labels, " ") + "\n")
-		}
-	}
-}
-
-func (tr *transcript) send(text string) { tr.record(text, tr.e.u.Send(text)) }
-func (tr *transcript) tap(label string) { tr.record("tap "+label, tr.e.u.Tap(label)) }
-
-func (tr *transcript) check(t *testing.T, name string) {
-	t.Helper()
-	got := volatile.ReplaceAllString(tr.b.String(), "<id>")
-	kerneltest.Golden(t, name, got)
-}
-
+// TestTranscripts records the conversations a person has with the plugin
+// (testdata/*.golden; go test -run TestTranscripts -update rewrites them).
 func TestTranscripts(t *testing.T) {
 	t.Run("send", func(t *testing.T) {
-		tr := &transcript{e: newEnv(t, envOpt{})}
-		tr.send("/send")
-		tr.tap("Email")
-		tr.send("bob@example")
-		tr.send("bob@example.com")
-		tr.send("1e3")
-		tr.send("10.5")
-		tr.tap("Gift")
-		tr.tap("Confirm")
-		tr.tap("Save as payee")
-		tr.check(t, "send")
+		e := newEnv(t, setup{})
+		tr := e.transcript()
+		tr.Send("/send")
+		tr.Tap("Email")
+		tr.Send("bob@example")
+		tr.Send("bob@example.com")
+		tr.Send("1e3")
+		tr.Send("10.5")
+		tr.Tap("Gift")
+		summary, confirm := e.button(t, "Confirm")
+		tr.Tap("Confirm")
+		tr.Record("> (tap again) Confirm", e.tapData(summary.ID, confirm.Data))
+		tr.Tap("Save as payee")
+		tr.Check(t, "send")
+	})
+	t.Run("send_wallet", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		tr := e.transcript()
+		tr.Send("/send")
+		tr.Tap("Wallet address")
+		tr.Send("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD")
+		tr.Send(bobAddress)
+		tr.Send("12,5")
+		tr.Tap("Myself")
+		tr.Tap("Confirm")
+		tr.Check(t, "send_wallet")
+	})
+	t.Run("send_payee", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		e.addPayee(t, "carol", "carol@example.com")
+		tr := e.transcript()
+		tr.Send("/send")
+		tr.Tap("Saved payee")
+		tr.Tap("carol")
+		tr.Send("20")
+		tr.Tap("Family")
+		tr.Tap("Cancel")
+		tr.Send("20")
+		tr.Check(t, "send_payee")
+	})
+	t.Run("send_trouble", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		tr := e.transcript()
+		tr.Send("/send")
+		tr.Tap("Email")
+		tr.Send("bob@example.com")
+		tr.Send("9")
+		tr.Tap("Gift")
+		e.Emu.Fail("POST", "/api/transfers/send", copperxtest.Fault{Status: 500, Times: 1})
+		summary, confirm := e.button(t, "Confirm")
+		tr.Tap("Confirm")
+		tr.Record("> (tap again) Confirm", e.tapData(summary.ID, confirm.Data))
+		tr.Send("/send")
+		tr.Tap("Email")
+		tr.Send("bob@example.com")
+		tr.Send("9")
+		tr.Tap("Gift")
+		e.Emu.Fail("POST", "/api/transfers/send", copperxtest.Fault{DropConnection: true, Times: 1})
+		tr.Tap("Confirm")
+		tr.Check(t, "send_trouble")
 	})
 	t.Run("withdraw", func(t *testing.T) {
-		tr := &transcript{e: newEnv(t, envOpt{})}
-		tr.send("/withdraw")
-		tr.tap("Chase Bank")
-		tr.send("100")
-		tr.tap("Continue")
-		tr.tap("Myself")
-		tr.tap("Savings")
-		tr.tap("Confirm")
-		tr.check(t, "withdraw")
+		e := newEnv(t, setup{emu: []copperxtest.Option{copperxtest.WithQuoteTTL(2 * time.Minute)}})
+		tr := e.transcript()
+		tr.Send("/withdraw")
+		tr.Tap("Chase Bank")
+		tr.Send("100")
+		tr.Tap("Continue")
+		tr.Tap("Myself")
+		tr.Tap("Savings")
+		e.H.Clock.Advance(3 * time.Minute)
+		tr.Tap("Confirm")
+		tr.Tap("Confirm")
+		tr.Check(t, "withdraw")
+	})
+	t.Run("withdraw_quote_refused", func(t *testing.T) {
+		e := newEnv(t, setup{})
+		tr := e.transcript()
+		tr.Send("/withdraw")
+		tr.Tap("Chase Bank")
+		tr.Send("5000")
+		e.Emu.SetQuoteError("Provider unavailable")
+		tr.Send("30")
+		e.Emu.SetQuoteError("")
+		tr.Tap("Get a new quote")
+		tr.Tap("Continue")
+		tr.Tap("Gift")
+		tr.Tap("Loan")
+		e.Emu.Fail("POST", "/api/transfers/offramp", copperxtest.Fault{Status: 422, Body: `{"message":"Quote already used. Please request a new quote","statusCode":422}`, Times: 1})
+		tr.Tap("Confirm")
+		tr.Tap("Continue")
+		tr.Tap("Gift")
+		tr.Tap("Loan")
+		tr.Tap("Confirm")
+		tr.Check(t, "withdraw_quote_refused")
 	})
 	t.Run("history", func(t *testing.T) {
-		tr := &transcript{e: newEnv(t, envOpt{})}
-		tr.e.emu.AddTransfers(userEmail, 12)
-		tr.send("/history")
-		tr.tap("Next")
-		tr.tap("11")
-		tr.tap("Back")
-		tr.check(t, "history")
+		e := newEnv(t, setup{})
+		e.Emu.AddTransfers(plugintest.Email, 12)
+		tr := e.transcript()
+		tr.Send("/history")
+		tr.Tap("Next")
+		tr.Tap("11")
+		tr.Tap("Back")
+		tr.Check(t, "history")
 	})
 }

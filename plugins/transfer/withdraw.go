@@ -9,38 +9,57 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
 )
 
+// The withdraw flow (/withdraw, /bank), in the order a user meets it:
+// which bank account, how much (which asks CopperX for a quote), the quote,
+// what for, where the money comes from, then the summary whose Confirm
+// submits it exactly once (confirm.go). A quote that expired by Continue
+// or Confirm is renewed in place; one CopperX refuses at submit sends the
+// flow back to the quote step, with a fresh quote.
+func (t *Transfer) withdrawFlow() kernel.Flow[movement] {
+	return kernel.Flow[movement]{Version: 2, Late: t.late, Steps: []kernel.Step[movement]{
+		{Name: "account", Ask: t.askAccount, Tap: kernel.Taps[movement]{"pick": t.takeAccount}},
+		{Name: "amount", Ask: t.askWithdrawAmount, Text: t.takeWithdrawAmount, Tap: kernel.Taps[movement]{"requote": t.retryQuote}},
+		{Name: "quote", Ask: t.showQuote, Tap: kernel.Taps[movement]{"accept": t.acceptQuote, "requote": t.requote("quote")}},
+		{Name: "purpose", Ask: t.askPurpose, Tap: kernel.Taps[movement]{"purpose": t.takePurpose}},
+		{Name: "source", Ask: t.askSource, Tap: kernel.Taps[movement]{"source": t.takeSource}},
+		{Name: "confirm", Ask: t.withdrawSummary, Tap: kernel.Taps[movement]{"confirm": t.confirm, "requote": t.requote("confirm")}},
+	}}
+}
+
 // sources are the API's source-of-funds codes, in button order.
 var sources = []string{"salary", "savings", "lottery", "investment", "loan", "business_income", "others"}
 
-// startWithdraw starts /withdraw: which bank account?
+// startWithdraw starts /withdraw when the user has a bank account, and
+// says where to add one otherwise.
 func (t *Transfer) startWithdraw(c *kernel.Ctx) error {
 	accts, err := t.api.BankAccounts(c, token(c))
 	if err != nil {
 		return fmt.Errorf("bank accounts: %w", err)
 	}
-	add := c.URLButton("transfer.button.add_bank", t.cfg.BankAccountsURL)
 	if len(accts) == 0 {
-		_, err := c.Say("transfer.bank.none", nil, kernel.NewKeyboard().Row(add))
+		kb := kernel.NewKeyboard().Row(c.URLButton("transfer.button.add_bank", t.cfg.BankAccountsURL))
+		_, err := c.Say("transfer.bank.none", nil, kb)
 		return err
 	}
-	kb := kernel.NewKeyboard()
+	mv := movement{Kind: kindBank}
 	for _, a := range accts {
-		d, err := kernel.CallbackData("transfer", "acct", a.ID)
-		if err != nil {
-			continue
-		}
-		kb.Row(kernel.Button{Text: bankLabel(a), Data: d})
+		mv.Choices = append(mv.Choices, choice{ID: a.ID, Label: bankLabel(a), Country: a.Country})
 	}
-	if err := c.StartFlow("withdraw", "account"); err != nil {
-		return err
+	return c.StartFlow("withdraw", mv)
+}
+
+// askAccount asks which bank account.
+func (t *Transfer) askAccount(c *kernel.Ctx, mv *movement) error {
+	kb := kernel.NewKeyboard()
+	for i, a := range mv.Choices {
+		kb.Row(c.TapText(a.Label, "pick", strconv.Itoa(i)))
 	}
-	_, err = c.Say("transfer.bank.choose", nil, kb.Row(add).Row(cancelButton(c)))
+	kb.Row(c.URLButton("transfer.button.add_bank", t.cfg.BankAccountsURL)).Row(c.CancelButton())
+	_, err := c.Prompt(c.T("transfer.bank.choose", nil), kb)
 	return err
 }
 
@@ -56,280 +75,255 @@ func bankLabel(a copperx.Account) string {
 	return strings.TrimSpace(name + " " + last4(a.BankAccount.BankAccountNumber))
 }
 
-// pickAccount takes the bank account and asks for the amount.
-func (t *Transfer) pickAccount(c *kernel.Ctx) error {
-	if !c.InFlow("withdraw", "account") || len(c.Args()) != 1 {
-		return kernel.ErrStaleCallback
+// takeAccount takes the bank account.
+func (t *Transfer) takeAccount(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	a, ok := pick(c, mv.Choices)
+	if !ok {
+		return kernel.Stay, kernel.ErrStaleCallback
 	}
-	accts, err := t.api.BankAccounts(c, token(c))
+	*mv = movement{Kind: kindBank, AccountID: a.ID, Account: a.Label, Country: a.Country}
+	return kernel.Next("amount"), nil
+}
+
+// askWithdrawAmount asks how much to withdraw, with the balance.
+func (t *Transfer) askWithdrawAmount(c *kernel.Ctx, mv *movement) error {
+	text := c.T("transfer.bank.ask_amount", map[string]any{"account": mv.Account, "currency": t.cfg.Currency})
+	bal, ok, err := t.balance(c)
 	if err != nil {
-		return fmt.Errorf("bank accounts: %w", err)
-	}
-	i := slices.IndexFunc(accts, func(a copperx.Account) bool { return a.ID == c.Args()[0] })
-	if i < 0 {
-		return kernel.ErrStaleCallback
-	}
-	a := accts[i]
-	saveMovement(c, movement{Kind: kindBank, AccountID: a.ID, Account: bankLabel(a), Country: a.Country})
-	if err := c.Next("amount"); err != nil {
 		return err
 	}
-	text := c.T("transfer.bank.ask_amount", map[string]any{"account": bankLabel(a), "currency": t.cfg.Currency})
-	if bal, ok, err := t.balance(c); err != nil {
-		return err
-	} else if ok {
-		text += "\n" + c.T("transfer.amount.balance", map[string]any{"balance": formatAmount(bal, c.Lang), "currency": t.cfg.Currency})
+	if ok {
+		text += "\n" + c.T("transfer.amount.balance", map[string]any{"balance": c.FormatAmount(bal), "currency": t.cfg.Currency})
 	}
-	_, err = c.Show(text, kernel.NewKeyboard().Row(cancelButton(c)))
+	_, err = c.Prompt(text, kernel.NewKeyboard().Row(c.CancelButton()))
 	return err
 }
 
-// withdrawAmount takes the amount and shows a quote.
-func (t *Transfer) withdrawAmount(c *kernel.Ctx) error {
+// takeWithdrawAmount takes the amount and asks CopperX for a quote.
+func (t *Transfer) takeWithdrawAmount(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 	d, err := t.parseAmount(c)
 	if err != nil {
-		return err
+		return kernel.Stay, err
 	}
-	mv := loadMovement(c)
-	mv.Amount = d
-	mv.QuotePayload, mv.QuoteSignature = "", ""
-	saveMovement(c, mv)
-	q, ok, err := t.quote(c, &mv)
-	if err != nil || !ok {
-		return err
-	}
-	if err := c.Next("quote"); err != nil {
-		return err
-	}
-	return t.showQuote(c, mv, q, false)
+	mv.Amount, mv.Quote = d, nil
+	return t.quoteAtAmount(c, mv)
 }
 
-// quote asks for an offramp quote for mv and keeps it in the flow; ok is
-// false when the user was told why there is none (out of range, the API's
-// error, not enough balance).
-func (t *Transfer) quote(c *kernel.Ctx, mv *movement) (*copperx.Quote, bool, error) {
+// retryQuote asks again for a quote CopperX could not give (the amount
+// step's "Get a new quote").
+func (t *Transfer) retryQuote(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	if !mv.Amount.IsPositive() {
+		return kernel.Stay, kernel.ErrStaleCallback
+	}
+	return t.quoteAtAmount(c, mv)
+}
+
+// quoteAtAmount gets a quote for the amount step: the quote step on
+// success; otherwise the user is told why and types another amount.
+func (t *Transfer) quoteAtAmount(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	err := t.fetchQuote(c, mv)
+	var refusal *quoteRefusal
+	switch {
+	case errors.As(err, &refusal):
+		kb := kernel.NewKeyboard().Row(c.Tap("transfer.button.new_quote", "requote"), c.CancelButton())
+		_, err := c.Say("transfer.quote.error", map[string]any{"reason": refusal.reason}, kb)
+		return kernel.Stay, err
+	case err != nil:
+		return kernel.Stay, err
+	}
+	return kernel.Next("quote"), nil
+}
+
+// quoteRefusal is CopperX giving no quote, with its reason.
+type quoteRefusal struct{ reason string }
+
+func (e *quoteRefusal) Error() string { return "transfer: no quote: " + e.reason }
+
+// fetchQuote asks CopperX for an offramp quote for mv and keeps it in
+// mv.Quote. It refuses, with a *kernel.UserError, an amount outside the
+// quote's limits or above the balance (fees included); a *quoteRefusal is
+// CopperX giving no quote.
+func (t *Transfer) fetchQuote(c *kernel.Ctx, mv *movement) error {
+	mv.Quote = nil
 	q, err := t.api.OfframpQuote(c, token(c), copperx.QuoteRequest{
 		SourceCountry: "none", DestinationCountry: mv.Country, Amount: mv.Amount,
 		Currency: t.cfg.Currency, PreferredBankAccountID: mv.AccountID,
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("offramp quote: %w", err)
+		return fmt.Errorf("offramp quote: %w", err)
 	}
-	limits := map[string]any{"min": formatAmount(q.MinAmount.Decimal, c.Lang), "max": formatAmount(q.MaxAmount.Decimal, c.Lang), "currency": t.cfg.Currency}
+	limits := map[string]any{"min": c.FormatAmount(q.MinAmount.Decimal), "max": c.FormatAmount(q.MaxAmount.Decimal), "currency": t.cfg.Currency}
 	if q.MinAmount.IsPositive() && mv.Amount.LessThan(q.MinAmount.Decimal) {
-		return nil, false, kernel.Fail("transfer.amount.below_min", limits)
+		return kernel.Fail("transfer.amount.below_min", limits)
 	}
 	if q.MaxAmount.IsPositive() && mv.Amount.GreaterThan(q.MaxAmount.Decimal) {
-		return nil, false, kernel.Fail("transfer.amount.above_max", limits)
+		return kernel.Fail("transfer.amount.above_max", limits)
 	}
 	if q.Error != "" || q.QuotePayload == "" || q.Payload == nil {
 		c.Log.Info("quote refused", "reason", q.Error)
-		kb := kernel.NewKeyboard().Row(c.Button("transfer.button.new_quote", "requote", "again")).Row(cancelButton(c))
-		_, err := c.Say("transfer.quote.error", map[string]any{"reason": q.Error}, kb)
-		return nil, false, err
+		return &quoteRefusal{reason: q.Error}
 	}
 	bal, ok, err := t.balance(c)
 	if err != nil {
-		return nil, false, err
+		return err
 	}
 	need := q.Payload.Amount.Add(q.Payload.TotalFee)
 	if ok && need.GreaterThan(bal) {
-		return nil, false, kernel.Fail("transfer.amount.insufficient_fee", map[string]any{
-			"balance": formatAmount(bal, c.Lang), "need": formatAmount(need, c.Lang), "currency": t.cfg.Currency})
+		return kernel.Fail("transfer.amount.insufficient_fee", map[string]any{
+			"balance": c.FormatAmount(bal), "need": c.FormatAmount(need), "currency": t.cfg.Currency})
 	}
+	mv.Balance = nil
 	if ok {
-		c.SetFlowData("bal", bal.String())
+		mv.Balance = &bal
 	}
-	mv.QuotePayload, mv.QuoteSignature = q.QuotePayload, q.QuoteSignature
-	saveMovement(c, *mv)
-	exp := int64(0)
-	if raw, ok := q.Payload.Fields["expireAt"]; ok {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			if at, err := time.Parse(time.RFC3339, s); err == nil {
-				exp = at.Unix()
-			}
+	mv.Quote = &quote{
+		Payload: q.QuotePayload, Signature: q.QuoteSignature, ExpiresAt: quoteExpiry(q.Payload),
+		Min: q.MinAmount.Decimal, Max: q.MaxAmount.Decimal, Arrival: q.ArrivalTimeMessage,
+		Fee: q.Payload.TotalFee, Receive: q.Payload.ToAmount, ToCurrency: q.Payload.ToCurrency, Rate: q.Payload.Rate,
+	}
+	return nil
+}
+
+// quoteExpiry reads when a quote expires from its payload (zero when it
+// does not say).
+func quoteExpiry(p *copperx.QuotePayload) time.Time {
+	var s string
+	if raw, ok := p.Fields["expireAt"]; ok && json.Unmarshal(raw, &s) == nil {
+		if at, err := time.Parse(time.RFC3339, s); err == nil {
+			return at
 		}
 	}
-	c.SetFlowData("qexp", strconv.FormatInt(exp, 10))
-	c.SetFlowData("qmin", q.MinAmount.String())
-	c.SetFlowData("qmax", q.MaxAmount.String())
-	return q, true, nil
+	return time.Time{}
 }
 
-// quoteExpired reports whether the flow's quote is past its expiry.
-func quoteExpired(c *kernel.Ctx) bool {
-	exp, _ := strconv.ParseInt(c.FlowData("qexp"), 10, 64)
-	return exp > 0 && !c.Now().Before(time.Unix(exp, 0))
+// showQuote shows the quote with Continue / Get a new quote / Cancel (in
+// place of the old quote when a new one was asked for).
+func (t *Transfer) showQuote(c *kernel.Ctx, mv *movement) error {
+	text := c.T("transfer.quote.title", nil) + "\n\n" + strings.Join(t.quoteLines(c, mv), "\n")
+	kb := kernel.NewKeyboard().Row(c.Tap("transfer.button.continue", "accept")).
+		Row(c.Tap("transfer.button.new_quote", "requote"), c.CancelButton())
+	_, err := c.Prompt(text, kb)
+	return err
 }
 
-// quoteLines describes a quote: what leaves, the rate, the fee, what
-// arrives, when, and until when the quote holds.
-func (t *Transfer) quoteLines(c *kernel.Ctx, mv movement) []string {
-	var p copperx.QuotePayload
-	_ = json.Unmarshal([]byte(mv.QuotePayload), &p)
-	cur := t.cfg.Currency
+// quoteLines describe a quote: what leaves, the fee, the rate, what
+// arrives, when, the limits, and until when the quote holds.
+func (t *Transfer) quoteLines(c *kernel.Ctx, mv *movement) []string {
+	q, cur := mv.Quote, t.cfg.Currency
 	lines := []string{
 		c.T("transfer.summary.to", map[string]any{"to": mv.Account}),
-		c.T("transfer.summary.amount", map[string]any{"amount": formatAmount(mv.Amount, c.Lang), "currency": cur}),
-		c.T("transfer.quote.fee", map[string]any{"fee": formatAmount(p.TotalFee, c.Lang), "currency": cur}),
-		c.T("transfer.quote.rate", map[string]any{"rate": formatNumber(p.Rate, c.Lang, 0), "currency": cur, "to_currency": p.ToCurrency}),
-		c.T("transfer.quote.receive", map[string]any{"amount": formatAmount(p.ToAmount, c.Lang), "currency": p.ToCurrency}),
+		c.T("transfer.summary.amount", map[string]any{"amount": c.FormatAmount(mv.Amount), "currency": cur}),
+		c.T("transfer.quote.fee", map[string]any{"fee": c.FormatAmount(q.Fee), "currency": cur}),
+		c.T("transfer.quote.rate", map[string]any{"rate": c.FormatDecimal(q.Rate, 0), "currency": cur, "to_currency": q.ToCurrency}),
+		c.T("transfer.quote.receive", map[string]any{"amount": c.FormatAmount(q.Receive), "currency": q.ToCurrency}),
 	}
-	if a := c.FlowData("arrival"); a != "" {
-		lines = append(lines, c.T("transfer.quote.arrival", map[string]any{"arrival": a}))
+	if q.Arrival != "" {
+		lines = append(lines, c.T("transfer.quote.arrival", map[string]any{"arrival": q.Arrival}))
 	}
-	qmin, err1 := decimal.NewFromString(c.FlowData("qmin"))
-	qmax, err2 := decimal.NewFromString(c.FlowData("qmax"))
-	if err1 == nil && err2 == nil && qmax.IsPositive() {
-		lines = append(lines, c.T("transfer.quote.limits", map[string]any{"min": formatAmount(qmin, c.Lang), "max": formatAmount(qmax, c.Lang), "currency": cur}))
+	if q.Max.IsPositive() {
+		lines = append(lines, c.T("transfer.quote.limits", map[string]any{"min": c.FormatAmount(q.Min), "max": c.FormatAmount(q.Max), "currency": cur}))
 	}
-	if exp, _ := strconv.ParseInt(c.FlowData("qexp"), 10, 64); exp > 0 {
-		lines = append(lines, c.T("transfer.quote.valid_until", map[string]any{"time": time.Unix(exp, 0).UTC().Format("15:04 UTC")}))
+	if !q.ExpiresAt.IsZero() {
+		lines = append(lines, c.T("transfer.quote.valid_until", map[string]any{"time": c.Format().FormatTime(q.ExpiresAt.UTC()) + " UTC"}))
 	}
 	return lines
 }
 
-// showQuote shows the quote with Continue / Get a new quote / Cancel.
-func (t *Transfer) showQuote(c *kernel.Ctx, mv movement, q *copperx.Quote, edit bool) error {
-	if q != nil {
-		c.SetFlowData("arrival", q.ArrivalTimeMessage)
+// acceptQuote moves on to the purpose; an expired quote is renewed first
+// (and shown in place of the old one, with an alert saying so).
+func (t *Transfer) acceptQuote(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	if mv.Quote.expired(c.Now()) {
+		return t.renewQuote(c, mv, "quote", "transfer.quote.expired_renewed_continue", true)
 	}
-	text := c.T("transfer.quote.title", nil) + "\n\n" + strings.Join(t.quoteLines(c, mv), "\n")
-	kb := kernel.NewKeyboard().Row(c.Button("transfer.button.continue", "accept")).
-		Row(c.Button("transfer.button.new_quote", "requote", "again"), cancelButton(c))
-	var err error
-	if edit {
-		_, err = c.Show(text, kb)
-	} else {
-		_, err = c.Send(text, kb)
-	}
-	return err
+	return kernel.Next("purpose"), nil
 }
 
-// acceptQuote moves on to the purpose, unless the quote expired.
-func (t *Transfer) acceptQuote(c *kernel.Ctx) error {
-	if !c.InFlow("withdraw", "quote") {
-		return kernel.ErrStaleCallback
+// requote is "Get a new quote" at step (the quote or the summary).
+func (t *Transfer) requote(step string) func(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	return func(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+		return t.renewQuote(c, mv, step, "transfer.quote.renewed", false)
 	}
-	if quoteExpired(c) {
-		return t.sayQuoteExpired(c)
-	}
-	if err := c.Next("purpose"); err != nil {
-		return err
-	}
-	_ = c.RemoveButtons(c.MessageID())
-	_, err := c.Say("transfer.purpose.ask", nil, purposeKeyboard(c))
-	return err
 }
 
-// sayQuoteExpired offers a new quote for the same amount.
-func (t *Transfer) sayQuoteExpired(c *kernel.Ctx) error {
-	c.SetFlowData("cid", "")
-	_ = c.RemoveButtons(c.MessageID())
-	kb := kernel.NewKeyboard().Row(c.Button("transfer.button.new_quote", "requote", "again")).Row(cancelButton(c))
-	_, err := c.Say("transfer.quote.expired", nil, kb)
-	return err
-}
-
-// requote gets a fresh quote for the same account and amount: back to the
-// summary when purpose and source are known, else to the quote.
-func (t *Transfer) requote(c *kernel.Ctx) error {
-	if !c.InFlow("withdraw", "amount", "quote", "confirm") {
-		return kernel.ErrStaleCallback
-	}
-	mv := loadMovement(c)
+// renewQuote gets a fresh quote for the same account and amount and asks
+// step again with it, in place of the tapped quote or summary (a summary
+// with a new confirmation id), telling the tap's notice (an alert when
+// alert).
+func (t *Transfer) renewQuote(c *kernel.Ctx, mv *movement, step, notice string, alert bool) (kernel.Move, error) {
 	if mv.Kind != kindBank || !mv.Amount.IsPositive() {
-		return kernel.ErrStaleCallback
+		return kernel.Stay, kernel.ErrStaleCallback
 	}
-	_ = c.RemoveButtons(c.MessageID())
-	q, ok, err := t.quote(c, &mv)
-	if err != nil || !ok {
-		// Out of range, not enough balance or no quote: the user was told
-		// to type another amount, so the flow must take one.
-		if !c.InFlow("withdraw", "amount") {
-			if nerr := c.Next("amount"); nerr != nil {
-				return errors.Join(err, nerr)
-			}
-		}
-		return err
+	if m, ok, err := t.freshQuote(c, mv); !ok || err != nil {
+		return m, err
 	}
-	c.SetFlowData("arrival", q.ArrivalTimeMessage)
-	if c.InFlow("withdraw", "confirm") && mv.Purpose != "" && mv.Source != "" {
-		if err := c.Next("confirm"); err != nil {
-			return err
-		}
-		return t.withdrawSummary(c, mv, false)
-	}
-	if err := c.Next("quote"); err != nil {
-		return err
-	}
-	return t.showQuote(c, mv, q, false)
+	c.Answer(c.T(notice, nil), alert)
+	return kernel.Next(step), nil
 }
 
-// restartWithQuote reopens a withdrawal whose quote the API refused at
-// submit, at the summary step, so "Get a new quote" can resume it.
-func (t *Transfer) restartWithQuote(c *kernel.Ctx, mv movement) error {
-	if err := c.StartFlow("withdraw", "confirm"); err != nil {
-		return err
+// freshQuote gets a new quote for mv's account and amount. When there is
+// none for that amount (CopperX gives none, the amount is out of its
+// limits or above the balance with fees), ok is false: the tapped message
+// now says why, and m asks for another amount.
+func (t *Transfer) freshQuote(c *kernel.Ctx, mv *movement) (m kernel.Move, ok bool, err error) {
+	err = t.fetchQuote(c, mv)
+	var refusal *quoteRefusal
+	var ue *kernel.UserError
+	why := ""
+	switch {
+	case errors.As(err, &refusal):
+		why = c.T("transfer.quote.error_amount", map[string]any{"reason": refusal.reason})
+	case errors.As(err, &ue):
+		why = c.T(ue.Key, ue.Data)
+	case err != nil:
+		return kernel.Stay, false, err
+	default:
+		return kernel.Stay, true, nil
 	}
-	mv.QuotePayload, mv.QuoteSignature = "", ""
-	saveMovement(c, mv)
-	return nil
+	if _, err := c.Show(why, nil); err != nil {
+		return kernel.Stay, false, err
+	}
+	return kernel.Next("amount"), false, nil
 }
 
-// withdrawConfirmHint says until when Confirm works: confirm_ttl, or the
-// quote's expiry when that comes first.
-func (t *Transfer) withdrawConfirmHint(c *kernel.Ctx) string {
-	exp, _ := strconv.ParseInt(c.FlowData("qexp"), 10, 64)
-	if exp > 0 && time.Unix(exp, 0).Before(c.Now().Add(t.cfg.ConfirmTTL)) {
-		return c.T("transfer.summary.confirm_hint_quote", map[string]any{"time": time.Unix(exp, 0).UTC().Format("15:04 UTC")})
-	}
-	return c.T("transfer.summary.confirm_hint", map[string]any{"minutes": int(t.cfg.ConfirmTTL.Minutes())})
+// askSource asks where the money comes from.
+func (t *Transfer) askSource(c *kernel.Ctx, _ *movement) error {
+	_, err := c.Prompt(c.T("transfer.source.ask", nil), choiceKeyboard(c, "transfer.source", "source", sources))
+	return err
 }
 
-// sourceKeyboard has one button per source of funds.
-func sourceKeyboard(c *kernel.Ctx) *kernel.Keyboard {
-	return choiceKeyboard(c, "transfer.source", "source", sources)
-}
-
-// pickSource takes the source of funds and shows the summary.
-func (t *Transfer) pickSource(c *kernel.Ctx) error {
-	if !c.InFlow("withdraw", "source") || len(c.Args()) != 1 || !slices.Contains(sources, c.Args()[0]) {
-		return kernel.ErrStaleCallback
+// takeSource takes the source of funds and goes to the summary.
+func (t *Transfer) takeSource(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	if len(c.Args()) != 1 || !slices.Contains(sources, c.Args()[0]) {
+		return kernel.Stay, kernel.ErrStaleCallback
 	}
-	mv := loadMovement(c)
 	mv.Source = c.Args()[0]
-	saveMovement(c, mv)
-	if err := c.Next("confirm"); err != nil {
-		return err
-	}
-	return t.withdrawSummary(c, mv, true)
+	return kernel.Next("confirm"), nil
 }
 
-// withdrawSummary shows what Confirm will withdraw.
-func (t *Transfer) withdrawSummary(c *kernel.Ctx, mv movement, edit bool) error {
-	if quoteExpired(c) {
-		return t.sayQuoteExpired(c)
-	}
-	id := arm(c)
-	var p copperx.QuotePayload
-	_ = json.Unmarshal([]byte(mv.QuotePayload), &p)
+// withdrawSummary shows what Confirm will withdraw, with a fresh
+// confirmation id.
+func (t *Transfer) withdrawSummary(c *kernel.Ctx, mv *movement) error {
+	mv.Confirmation = confirmation{ID: newConfirmID(), ShownAt: c.Now()}
 	lines := append([]string{c.T("transfer.summary.title_bank", nil), ""}, t.quoteLines(c, mv)...)
 	lines = append(lines,
 		c.T("transfer.summary.purpose", map[string]any{"purpose": c.T("transfer.purpose."+mv.Purpose, nil)}),
 		c.T("transfer.summary.source", map[string]any{"source": c.T("transfer.source."+mv.Source, nil)}))
-	if bal, err := decimal.NewFromString(c.FlowData("bal")); err == nil {
-		after := bal.Sub(mv.Amount).Sub(p.TotalFee)
-		lines = append(lines, c.T("transfer.summary.balance_after", map[string]any{"balance": formatAmount(after, c.Lang), "currency": t.cfg.Currency}))
+	if mv.Balance != nil {
+		after := mv.Balance.Sub(mv.Amount).Sub(mv.Quote.Fee)
+		lines = append(lines, c.T("transfer.summary.balance_after", map[string]any{"balance": c.FormatAmount(after), "currency": t.cfg.Currency}))
 	}
-	lines = append(lines, "", t.withdrawConfirmHint(c))
-	text := strings.Join(lines, "\n")
-	var err error
-	if edit {
-		_, err = c.Show(text, confirmKeyboard(c, id))
-	} else {
-		_, err = c.Send(text, confirmKeyboard(c, id))
-	}
+	lines = append(lines, "", t.confirmHint(c, mv))
+	kb := kernel.NewKeyboard().Row(c.Tap("transfer.button.confirm", "confirm", mv.Confirmation.ID), c.CancelButton()).
+		Row(c.Tap("transfer.button.new_quote", "requote"))
+	_, err := c.Prompt(strings.Join(lines, "\n"), kb)
 	return err
+}
+
+// confirmHint says until when Confirm works: confirm_ttl, or the quote's
+// expiry when that comes first.
+func (t *Transfer) confirmHint(c *kernel.Ctx, mv *movement) string {
+	if q := mv.Quote; q != nil && !q.ExpiresAt.IsZero() && q.ExpiresAt.Before(c.Now().Add(t.cfg.ConfirmTTL)) {
+		return c.T("transfer.summary.confirm_hint_quote", map[string]any{"time": c.Format().FormatTime(q.ExpiresAt.UTC()) + " UTC"})
+	}
+	return c.T("transfer.summary.confirm_hint", map[string]any{"minutes": int(t.cfg.ConfirmTTL.Minutes())})
 }
