@@ -6,13 +6,16 @@ import (
 	"net/url"
 	"regexp"
 	"time"
+
+	"github.com/copperx-bot/payoutbot/kernel"
 )
 
 // Config is the plugins.notify block of config.yaml.
 type Config struct {
 	// WSURL is the Pusher websocket URL. Empty builds it from AppKey and
 	// Cluster: wss://ws-<cluster>.pusher.com/app/<key>?protocol=7&client=go&version=1.0.
-	// The sandbox points it at the emulator (COPPERX_BOT_PLUGINS__NOTIFY__WS_URL).
+	// The sandbox points it at the emulator's with WithWebsocketURL, which
+	// overrides this key.
 	WSURL string `koanf:"ws_url"`
 	// AppKey is CopperX's public Pusher app key.
 	AppKey string `koanf:"app_key"`
@@ -52,15 +55,13 @@ var (
 	clusterPattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 )
 
-// Validate checks the values, naming the key at fault.
+// Validate checks the values, naming the key at fault (the kernel puts
+// plugins.notify. in front).
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(key, msg string) { errs = append(errs, fmt.Errorf("plugins.notify.%s: %s", key, msg)) }
-	if c.WSURL != "" {
-		u, err := url.Parse(c.WSURL)
-		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-			bad("ws_url", "must be a ws:// or wss:// URL")
-		}
+	bad := func(key, msg string) { errs = append(errs, kernel.ConfigErrorf(key, "%s", msg)) }
+	if c.WSURL != "" && !isWebsocketURL(c.WSURL) {
+		bad("ws_url", "must be a ws:// or wss:// URL")
 	}
 	if !appKeyPattern.MatchString(c.AppKey) {
 		bad("app_key", "must be 1-64 letters and digits")
@@ -81,6 +82,12 @@ func (c Config) Validate() error {
 		bad("resync_interval", "must be positive")
 	}
 	return errors.Join(errs...)
+}
+
+// isWebsocketURL reports whether s is a ws:// or wss:// URL with a host.
+func isWebsocketURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "ws" || u.Scheme == "wss") && u.Host != ""
 }
 
 // url is the websocket URL to dial.

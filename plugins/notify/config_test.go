@@ -8,15 +8,21 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
+	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 )
 
-func buildWith(t *testing.T, api *copperx.Client, block string, env ...string) error {
+// buildWith builds a kernel with FakeAuth and n (nil: New(api, nil)) with
+// block as plugins.notify and returns its start-up error.
+func buildWith(t *testing.T, api *copperx.Client, n *Notify, block string, env ...string) error {
 	t.Helper()
+	if n == nil {
+		n = New(api, nil)
+	}
 	_, err := kerneltest.Build(t, kerneltest.Options{
-		Config:       baseConfig + "  notify: " + block + "\n",
+		Config:       "plugins:\n  auth: {enabled: true}\n  notify: " + block + "\ncommands:\n  - {name: notifications, action: notify.toggle}\n",
 		Env:          env,
-		Plugins:      []kernel.Plugin{fakeAuth{}, New(api, nil)},
-		ExtraLocales: map[string]string{"en": fakeLocale},
+		Plugins:      []kernel.Plugin{plugintest.FakeAuth{}, n},
+		ExtraLocales: map[string]string{"en": plugintest.Locale},
 	})
 	return err
 }
@@ -46,7 +52,7 @@ func TestConfig(t *testing.T) {
 		{"env override valid", "{enabled: true}", []string{"COPPERX_BOT_PLUGINS__NOTIFY__WS_URL=ws://127.0.0.1:8090/app/e089376087cac1a62785?protocol=7"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := buildWith(t, api, tc.block, tc.env...)
+			err := buildWith(t, api, nil, tc.block, tc.env...)
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)
@@ -55,8 +61,41 @@ func TestConfig(t *testing.T) {
 			}
 		})
 	}
-	if err := buildWith(t, nil, "{enabled: true}"); err == nil || !strings.Contains(err.Error(), "no CopperX client") {
+	if err := buildWith(t, nil, New(nil, nil), "{enabled: true}"); err == nil || !strings.Contains(err.Error(), "no CopperX client") {
 		t.Fatalf("without a client: %v", err)
+	}
+}
+
+// TestWebsocketURLOption: WithWebsocketURL overrides plugins.notify.ws_url
+// (the sandbox dials the emulator with it); a URL that is not ws:// or
+// wss:// fails the start.
+func TestWebsocketURLOption(t *testing.T) {
+	api, err := copperx.New(copperx.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, option, block, want, wantErr string
+	}{
+		{"over the default", "ws://127.0.0.1:1/app/k?protocol=7", "{enabled: true}", "ws://127.0.0.1:1/app/k?protocol=7", ""},
+		{"over the config", "wss://emulator.test/app/k", `{enabled: true, ws_url: "ws://127.0.0.1:2/app/x"}`, "wss://emulator.test/app/k", ""},
+		{"not a websocket", "http://emulator.test/app/k", "{enabled: true}", "", `notify: WithWebsocketURL("http://emulator.test/app/k"): must be a ws:// or wss:// URL`},
+		{"config still checked", "ws://127.0.0.1:1/app/k", `{enabled: true, ws_url: "ftp://x"}`, "", "plugins.notify.ws_url: must be a ws:// or wss:// URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := New(api, nil, WithWebsocketURL(tc.option))
+			err := buildWith(t, api, n, tc.block)
+			switch {
+			case tc.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want it to contain %q", err, tc.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case n.cfg.url() != tc.want:
+				t.Fatalf("dials %q, want %q", n.cfg.url(), tc.want)
+			}
+		})
 	}
 }
 
@@ -90,7 +129,7 @@ func TestShippedConfigBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	api, _ := copperx.New(copperx.DefaultConfig())
-	if err := buildWith(t, api, string(js)); err != nil {
+	if err := buildWith(t, api, nil, string(js)); err != nil {
 		t.Fatal(err)
 	}
 	found := false

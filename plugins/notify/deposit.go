@@ -15,7 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/copperx-bot/payoutbot/copperx"
-	"github.com/copperx-bot/payoutbot/kernel/i18n"
+	"github.com/copperx-bot/payoutbot/kernel"
 )
 
 // deposit is what a message says about one deposit; every field may be
@@ -141,12 +141,12 @@ func fromTransfer(t copperx.Transfer) deposit {
 	return d
 }
 
-// message is the data of notify.deposit for one user.
-func (n *Notify) message(ctx context.Context, s sub, lang string, d deposit) map[string]any {
-	nf := numberFormatFor(lang)
+// message is notify.deposit for one subscriber, in c's language: the
+// amounts written the way that language writes them.
+func (n *Notify) message(c *kernel.Ctx, s subscription, d deposit) string {
 	data := map[string]any{"amount": "", "currency": d.Currency, "network": "", "network_id": d.Network, "balance": ""}
 	if d.Amount.IsPositive() {
-		data["amount"] = nf.format(d.Amount, 2)
+		data["amount"] = c.FormatAmount(d.Amount)
 	}
 	if d.Network != "" {
 		if net, ok := n.nets.Lookup(d.Network); ok {
@@ -156,37 +156,37 @@ func (n *Notify) message(ctx context.Context, s sub, lang string, d deposit) map
 			}
 			data["network"] = name
 		}
-		if bal, ok := n.balance(ctx, s.User, d.Network, d.Currency); ok {
-			data["balance"] = nf.format(bal.Amount, 2) + " " + bal.Symbol
+		if balance, ok := n.balance(c, s.User, d.Network, d.Currency); ok {
+			data["balance"] = c.FormatAmount(balance.Amount) + " " + balance.Symbol
 		}
 	}
-	return data
+	return c.T("notify.deposit", data)
 }
 
 // balance is the user's balance of currency on network after the deposit
 // (ok false when it cannot be told: then the message goes without it).
 func (n *Notify) balance(ctx context.Context, user int64, network, currency string) (copperx.Balance, bool) {
-	tok, ok := n.token(ctx, user)
+	token, ok := n.token(ctx, user)
 	if !ok {
 		return copperx.Balance{}, false
 	}
-	wbs, err := n.api.Balances(ctx, tok)
+	wallets, err := n.api.Balances(ctx, token)
 	if err != nil {
 		n.log.Warn("balances for a deposit message failed; sent without", "user", user, "err", err)
 		return copperx.Balance{}, false
 	}
-	for _, wb := range wbs {
-		if wb.Network != network {
+	for _, wallet := range wallets {
+		if wallet.Network != network {
 			continue
 		}
-		bs := slices.DeleteFunc(slices.Clone(wb.Balances), func(b copperx.Balance) bool { return !b.Valid })
-		for _, b := range bs {
+		valid := slices.DeleteFunc(slices.Clone(wallet.Balances), func(b copperx.Balance) bool { return !b.Valid })
+		for _, b := range valid {
 			if currency != "" && strings.EqualFold(b.Symbol, currency) {
 				return b, true
 			}
 		}
-		if currency == "" && len(bs) == 1 {
-			return bs[0], true
+		if currency == "" && len(valid) == 1 {
+			return valid[0], true
 		}
 	}
 	return copperx.Balance{}, false
@@ -196,7 +196,7 @@ func (n *Notify) balance(ctx context.Context, user int64, network, currency stri
 // notifications on, unless some replica (or an earlier catch-up) already
 // did: the first to write notify:seen:<org>:<id> sends.
 func (n *Notify) announce(ctx context.Context, org string, d deposit) error {
-	won, err := n.st.SetNX(ctx, seenKey(org, d.ID), []byte("1"), seenTTL)
+	won, err := n.store.SetNX(ctx, seenKey(org, d.ID), []byte("1"), seenTTL)
 	if err != nil {
 		return fmt.Errorf("dedupe deposit: %w", err)
 	}
@@ -204,7 +204,7 @@ func (n *Notify) announce(ctx context.Context, org string, d deposit) error {
 		n.log.Debug("deposit already announced", "org", org, "id", d.ID)
 		return nil
 	}
-	list, err := n.subs.ofOrg(ctx, org)
+	list, err := n.subscriptions.ofOrg(ctx, org)
 	if err != nil {
 		return err
 	}
@@ -217,7 +217,11 @@ func (n *Notify) announce(ctx context.Context, org string, d deposit) error {
 		if err != nil || lang == "" {
 			lang = s.Lang
 		}
-		if err := n.notifier.Send(ctx, s.Chat, lang, "notify.deposit", n.message(ctx, s, lang, d)); err != nil {
+		to := kernel.Recipient{ChatID: s.Chat, UserID: s.User, Lang: lang}
+		_, err = n.notifier.Send(ctx, to, func(c *kernel.Ctx) (string, *kernel.Keyboard, error) {
+			return n.message(c, s, d), nil, nil
+		})
+		if err != nil {
 			n.log.Warn("deposit message not delivered", "user", s.User, "chat", s.Chat, "err", err)
 			continue
 		}
@@ -225,22 +229,4 @@ func (n *Notify) announce(ctx context.Context, org string, d deposit) error {
 	}
 	n.log.Info("deposit announced", "org", org, "id", d.ID, "network", d.Network, "recipients", sent)
 	return nil
-}
-
-// numberFormat writes amounts the way a language does.
-type numberFormat struct{ group, point string }
-
-// numberFormatFor: Spanish writes 1.260,50; English (the default) 1,260.50.
-func numberFormatFor(lang string) numberFormat {
-	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
-	if base == "es" {
-		return numberFormat{group: ".", point: ","}
-	}
-	return numberFormat{group: ",", point: "."}
-}
-
-// format writes d exactly (never rounded, never through a float) with at
-// least minPlaces decimals.
-func (f numberFormat) format(d decimal.Decimal, minPlaces int) string {
-	return i18n.FormatDecimal(d, minPlaces, f.group, f.point)
 }

@@ -8,7 +8,48 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/copperx-bot/payoutbot/copperx"
+	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 )
+
+// TestDepositMessage: a deposit reaches the user's chat once, with the
+// amount, the network's name and the new balance, in their language and
+// written its way (the language file owns the separators).
+func TestDepositMessage(t *testing.T) {
+	for _, tc := range []struct {
+		lang, network, amount string
+		want                  []string
+	}{
+		{"en", "137", "10", []string{"You received <b>10.00 USDC</b> on Polygon.", "New balance on Polygon: <b>1,260.50 USDC</b>"}},
+		{"es", "8453", "1234.5", []string{"Recibiste <b>1.234,50 USDC</b> en Base.", "Nuevo saldo en Base: <b>1.534,50 USDC</b>"}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			w := newWorld(t)
+			r := w.replica(replicaOptions{lang: tc.lang, noLogin: true})
+			tr := kerneltest.NewTranscript(r.U).Replace(r.Token, "<token>").Replace(w.org, "<org>")
+			tr.Send("/fakelogin "+r.Token+" approved "+w.org).Expect(t, "Logged in (test).")
+			w.ready(r)
+
+			from := r.H.API.EventCount(r.U.ChatID)
+			w.deposit(tc.amount, tc.network)
+			got := waitDeposits(t, 1, r)
+			waitFor(t, "the deposit handled", func() bool { return r.logs("deposit announced") == 1 })
+			exactDeposits(t, 1, r)
+			tr.Record("(CopperX: a deposit of "+tc.amount+" USDC on network "+tc.network+")", kerneltest.Replies(r.H.API.Events(r.U.ChatID, from)))
+			for _, want := range tc.want {
+				if !strings.Contains(got[0].Text, want) {
+					t.Errorf("message lacks %q:\n%s", want, got[0].Text)
+				}
+			}
+			if got[0].ChatID != r.U.ChatID || got[0].ParseMode != "HTML" || len(got[0].Buttons) != 0 {
+				t.Errorf("sent to chat %d with parse mode %q and buttons %v", got[0].ChatID, got[0].ParseMode, got[0].Buttons)
+			}
+			tr.Check(t, "deposit_"+tc.lang)
+			if n := len(w.emu.CallsTo("GET", "/api/wallets/balances")); n != 1 {
+				t.Errorf("%d balance calls, want 1", n)
+			}
+		})
+	}
+}
 
 func TestParseDeposit(t *testing.T) {
 	for _, tc := range []struct {
@@ -77,19 +118,5 @@ func TestLiveAndCatchUpAgree(t *testing.T) {
 	tr.Transactions = nil
 	if got := fromTransfer(tr).ID; got != "tr-1" {
 		t.Fatalf("without a hash the id is %q, want the transfer id", got)
-	}
-}
-
-func TestNumberFormat(t *testing.T) {
-	for _, tc := range []struct{ lang, in, want string }{
-		{"en", "1260.5", "1,260.50"},
-		{"es", "1260.5", "1.260,50"},
-		{"es-AR", "1234567.123456", "1.234.567,123456"},
-		{"", "10", "10.00"},
-		{"fr", "999", "999.00"},
-	} {
-		if got := numberFormatFor(tc.lang).format(decimal.RequireFromString(tc.in), 2); got != tc.want {
-			t.Errorf("%s %s = %q, want %q", tc.lang, tc.in, got, tc.want)
-		}
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -72,7 +74,7 @@ type client struct {
 	mu       sync.Mutex
 	conn     *websocket.Conn
 	socketID string
-	subs     map[string]bool // channels subscribed on the current connection
+	live     map[string]bool // channels subscribed on the current connection
 	stopped  error           // why the client gave up for good
 }
 
@@ -232,7 +234,7 @@ func (c *client) handshake(ctx context.Context, frames <-chan []byte, readErr <-
 			idle = c.idle
 		}
 		c.mu.Lock()
-		c.conn, c.socketID, c.subs = conn, d.SocketID, map[string]bool{}
+		c.conn, c.socketID, c.live = conn, d.SocketID, map[string]bool{}
 		c.mu.Unlock()
 		c.log.Info("pusher connected", "activity_timeout", idle)
 		c.onConnect(d.SocketID)
@@ -245,7 +247,7 @@ func (c *client) detach(conn *websocket.Conn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.conn == conn {
-		c.conn, c.socketID, c.subs = nil, "", nil
+		c.conn, c.socketID, c.live = nil, "", nil
 	}
 }
 
@@ -270,7 +272,7 @@ func (c *client) handle(ctx context.Context, conn *websocket.Conn, b []byte) err
 	case "pusher_internal:subscription_succeeded":
 		c.mu.Lock()
 		if c.conn == conn {
-			c.subs[f.Channel] = true
+			c.live[f.Channel] = true
 		}
 		c.mu.Unlock()
 		c.log.Debug("pusher subscribed", "channel", f.Channel)
@@ -335,11 +337,11 @@ func (c *client) current() (*websocket.Conn, string) {
 // subscribe subscribes a private channel on the live connection with the
 // auth that sign returns for its socket id.
 func (c *client) subscribe(ctx context.Context, channel string, sign func(ctx context.Context, socketID string) (string, error)) error {
-	conn, sid := c.current()
+	conn, socketID := c.current()
 	if conn == nil {
 		return errNotConnected
 	}
-	auth, err := sign(ctx, sid)
+	auth, err := sign(ctx, socketID)
 	if err != nil {
 		return err
 	}
@@ -354,7 +356,7 @@ func (c *client) unsubscribe(ctx context.Context, channel string) error {
 		return nil
 	}
 	c.mu.Lock()
-	delete(c.subs, channel)
+	delete(c.live, channel)
 	c.mu.Unlock()
 	data, _ := json.Marshal(map[string]string{"channel": channel})
 	return c.write(ctx, conn, frame{Event: "pusher:unsubscribe", Data: data})
@@ -364,5 +366,12 @@ func (c *client) unsubscribe(ctx context.Context, channel string) error {
 func (c *client) subscribed(channel string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.subs[channel]
+	return c.live[channel]
+}
+
+// channels lists the channels subscribed on the live connection.
+func (c *client) channels() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Collect(maps.Keys(c.live))
 }

@@ -83,8 +83,8 @@ const established = `{"event":"pusher:connection_established","data":"{\"socket_
 // with what they do tell; nothing crashes; a repeated event is announced
 // once; pings are answered and sent after silence.
 func TestMalformedEvents(t *testing.T) {
-	e := newEnv(t)
-	ch := copperx.PrivateOrgChannel(e.org)
+	w := newWorld(t)
+	channel := copperx.PrivateOrgChannel(w.org)
 	quoted := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	fp := newFakePusher(t, func(ctx context.Context, ws *websocket.Conn, _ int32, in <-chan frame) {
 		say(ctx, ws, established)
@@ -93,18 +93,18 @@ func TestMalformedEvents(t *testing.T) {
 			case "pusher:ping":
 				say(ctx, ws, `{"event":"pusher:pong","data":"{}"}`)
 			case "pusher:subscribe":
-				say(ctx, ws, `{"event":"pusher_internal:subscription_succeeded","channel":"`+ch+`","data":"{}"}`)
+				say(ctx, ws, `{"event":"pusher_internal:subscription_succeeded","channel":"`+channel+`","data":"{}"}`)
 				say(ctx, ws, `{"event":"pusher:ping","data":"{}"}`)
 				for _, s := range []string{
 					`not json at all`,
-					`{"event":"deposit","channel":"` + ch + `","data":"not json"}`,
-					`{"event":"deposit","channel":"` + ch + `","data":"[1,2]"}`,
-					`{"event":"deposit","channel":"` + ch + `","data":` + quoted(`{"amount":{"x":1},"metadata":"oops","currency":"<b>"}`) + `}`,
-					`{"event":"deposit","channel":"` + ch + `","data":{"amount":5,"currency":"usdc","network":137,"txId":"0xABCDEF0123"}}`,
-					`{"event":"deposit","channel":"` + ch + `","data":{"amount":"5","currency":"USDC","metadata":{"network":"137","txHash":"0xabcdef0123"}}}`,
+					`{"event":"deposit","channel":"` + channel + `","data":"not json"}`,
+					`{"event":"deposit","channel":"` + channel + `","data":"[1,2]"}`,
+					`{"event":"deposit","channel":"` + channel + `","data":` + quoted(`{"amount":{"x":1},"metadata":"oops","currency":"<b>"}`) + `}`,
+					`{"event":"deposit","channel":"` + channel + `","data":{"amount":5,"currency":"usdc","network":137,"txId":"0xABCDEF0123"}}`,
+					`{"event":"deposit","channel":"` + channel + `","data":{"amount":"5","currency":"USDC","metadata":{"network":"137","txHash":"0xabcdef0123"}}}`,
 					`{"event":"deposit","channel":"private-org-nobody","data":"{}"}`,
 					`{"event":"deposit","channel":"public","data":"{}"}`,
-					`{"event":"transfer","channel":"` + ch + `","data":"{}"}`,
+					`{"event":"transfer","channel":"` + channel + `","data":"{}"}`,
 					`{"event":"pusher:error","data":{"code":null,"message":"Invalid signature: Expected HMAC SHA256 hex digest of 1.2:x, but got secret-ish"}}`,
 				} {
 					say(ctx, ws, s)
@@ -112,23 +112,31 @@ func TestMalformedEvents(t *testing.T) {
 			}
 		}
 	})
-	b := e.bot(botOpts{wsURL: fp.url(), idle: 30 * time.Millisecond})
-	e.login(b, "en")
-	got := waitDeposits(t, 42, 2, b)
-	texts := got[0].Text + "\n---\n" + got[1].Text // handled concurrently: any order
+	r := w.replica(replicaOptions{wsURL: fp.url(), idle: 30 * time.Millisecond})
+	waitDeposits(t, 2, r)
+	// Every deposit event handled: two on the org's channel sent, the
+	// repeated one (the same hash written two ways) recognized, the one
+	// of an organization nobody here belongs to sent to nobody.
+	waitFor(t, "every deposit event handled", func() bool {
+		return r.logs("deposit announced") == 3 && r.logs("deposit already announced") == 1
+	})
+	got := exactDeposits(t, 2, r)
+	texts := got[0].Text + "\n---\n" + got[1].Text + "\n---" // handled concurrently: any order
 	for _, want := range []string{
-		"A deposit arrived.\nType /balance to see your balances.",                                 // no usable details
+		"💰 <b>Deposit received</b>\nA deposit arrived.\n---",                                      // no usable details; no command binds wallet.balance here, so no hint
 		"You received <b>5.00 USDC</b> on Polygon.\nNew balance on Polygon: <b>1,250.50 USDC</b>", // flat, numbers
 	} {
 		if !strings.Contains(texts, want) {
 			t.Errorf("no message says %q:\n%s", want, texts)
 		}
 	}
-	logs := b.h.Logs.String()
-	if n := strings.Count(logs, "malformed deposit event ignored"); n != 2 {
+	if n := r.logs("recipients=1"); n != 2 {
+		t.Errorf("%d deposits announced to the user, want 2", n)
+	}
+	if n := r.logs("malformed deposit event ignored"); n != 2 {
 		t.Errorf("%d malformed events logged, want 2", n)
 	}
-	if strings.Contains(logs, "secret-ish") {
+	if strings.Contains(r.H.Logs.String(), "secret-ish") {
 		t.Error("the quoted signature reached the logs")
 	}
 	waitFor(t, "a pong to the server's ping", func() bool { return fp.received("pusher:pong") })
@@ -171,6 +179,9 @@ func TestPusherErrors(t *testing.T) {
 					_ = ws.Close(tc.closeCode, "bye")
 					return
 				}
+				// A ping after the error: its pong proves the client read
+				// the error and kept the connection.
+				say(ctx, ws, `{"event":"pusher:ping","data":"{}"}`)
 				for range in {
 				}
 			})
@@ -194,8 +205,12 @@ func TestPusherErrors(t *testing.T) {
 					t.Error("no reason recorded")
 				}
 			}
-			time.Sleep(50 * time.Millisecond)
+			if tc.wantConns == 1 && !tc.stops {
+				waitFor(t, "a pong on the first connection", func() bool { return fp.received("pusher:pong") })
+			}
 			if tc.stops || tc.wantConns == 1 {
+				// A client that gave up dials no more; one that answered
+				// the ping after the error is still on its first connection.
 				if n := fp.conns.Load(); n != 1 {
 					t.Errorf("%d connections, want 1", n)
 				}

@@ -14,7 +14,7 @@ import (
 
 // Who is subscribed lives in the shared store, so every replica sees it:
 //
-//	notify:sub:<userID>  one sub (JSON)
+//	notify:sub:<userID>  one subscription (JSON)
 //	notify:subs          the index: user ids (JSON), updated with CompareAndSwap
 //	notify:seen:<org>:<id>  a deposit already announced (SetNX, 48h)
 //	notify:last:<org>    newest deposit time the catch-up has handled
@@ -24,8 +24,8 @@ const (
 	seenTTL  = 48 * time.Hour
 )
 
-// sub is one logged-in user who gets deposit messages.
-type sub struct {
+// subscription is one logged-in user who gets deposit messages.
+type subscription struct {
 	User  int64     `json:"user"`
 	Chat  int64     `json:"chat"`
 	Org   string    `json:"org"`
@@ -34,51 +34,51 @@ type sub struct {
 	Since time.Time `json:"since"`
 }
 
-func subKey(user int64) string { return "notify:sub:" + strconv.FormatInt(user, 10) }
+func subscriptionKey(user int64) string { return "notify:sub:" + strconv.FormatInt(user, 10) }
 
 func seenKey(org, id string) string { return "notify:seen:" + org + ":" + id }
 
 func lastKey(org string) string { return "notify:last:" + org }
 
-// subs reads and writes subscriptions in the store.
-type subs struct{ st store.Store }
+// subscriptionStore reads and writes subscriptions in the shared store.
+type subscriptionStore struct{ store store.Store }
 
-// get returns the user's sub, or nil.
-func (s subs) get(ctx context.Context, user int64) (*sub, error) {
-	raw, _, err := s.st.Get(ctx, subKey(user), 0)
+// get returns the user's subscription, or nil.
+func (s subscriptionStore) get(ctx context.Context, user int64) (*subscription, error) {
+	raw, _, err := s.store.Get(ctx, subscriptionKey(user), 0)
 	if err != nil || raw == nil {
 		return nil, err
 	}
-	var out sub
+	var out subscription
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", subKey(user), err)
+		return nil, fmt.Errorf("decode %s: %w", subscriptionKey(user), err)
 	}
 	return &out, nil
 }
 
-// put writes the sub and makes sure the index lists it.
-func (s subs) put(ctx context.Context, v sub) error {
-	b, err := json.Marshal(v)
+// save writes the subscription and makes sure the index lists it.
+func (s subscriptionStore) save(ctx context.Context, entry subscription) error {
+	b, err := json.Marshal(entry)
 	if err != nil {
 		return err
 	}
-	if err := s.st.Set(ctx, subKey(v.User), b, 0); err != nil {
-		return fmt.Errorf("save sub: %w", err)
+	if err := s.store.Set(ctx, subscriptionKey(entry.User), b, 0); err != nil {
+		return fmt.Errorf("save subscription: %w", err)
 	}
-	return s.update(ctx, func(ids []int64) []int64 {
-		if slices.Contains(ids, v.User) {
+	return s.updateIndex(ctx, func(ids []int64) []int64 {
+		if slices.Contains(ids, entry.User) {
 			return nil
 		}
-		return append(ids, v.User)
+		return append(ids, entry.User)
 	})
 }
 
-// remove deletes the user's sub and index entry.
-func (s subs) remove(ctx context.Context, user int64) error {
-	if err := s.st.Delete(ctx, subKey(user)); err != nil {
-		return fmt.Errorf("delete sub: %w", err)
+// remove deletes the user's subscription and index entry.
+func (s subscriptionStore) remove(ctx context.Context, user int64) error {
+	if err := s.store.Delete(ctx, subscriptionKey(user)); err != nil {
+		return fmt.Errorf("delete subscription: %w", err)
 	}
-	return s.update(ctx, func(ids []int64) []int64 {
+	return s.updateIndex(ctx, func(ids []int64) []int64 {
 		i := slices.Index(ids, user)
 		if i < 0 {
 			return nil
@@ -88,8 +88,8 @@ func (s subs) remove(ctx context.Context, user int64) error {
 }
 
 // index lists the subscribed user ids.
-func (s subs) index(ctx context.Context) ([]int64, int64, error) {
-	raw, ver, err := s.st.Get(ctx, indexKey, 0)
+func (s subscriptionStore) index(ctx context.Context) ([]int64, int64, error) {
+	raw, ver, err := s.store.Get(ctx, indexKey, 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("load index: %w", err)
 	}
@@ -102,9 +102,9 @@ func (s subs) index(ctx context.Context) ([]int64, int64, error) {
 	return ids, ver, nil
 }
 
-// update changes the index with CompareAndSwap, retrying on conflicts;
+// updateIndex changes the index with CompareAndSwap, retrying on conflicts;
 // change returns nil for "nothing to do".
-func (s subs) update(ctx context.Context, change func([]int64) []int64) error {
+func (s subscriptionStore) updateIndex(ctx context.Context, change func([]int64) []int64) error {
 	for range 20 {
 		ids, ver, err := s.index(ctx)
 		if err != nil {
@@ -116,7 +116,7 @@ func (s subs) update(ctx context.Context, change func([]int64) []int64) error {
 		}
 		slices.Sort(next)
 		b, _ := json.Marshal(next)
-		if _, err := s.st.CompareAndSwap(ctx, indexKey, b, ver, 0); err == nil {
+		if _, err := s.store.CompareAndSwap(ctx, indexKey, b, ver, 0); err == nil {
 			return nil
 		} else if !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("save index: %w", err)
@@ -125,38 +125,39 @@ func (s subs) update(ctx context.Context, change func([]int64) []int64) error {
 	return errors.New("save index: too many concurrent changes")
 }
 
-// all returns every sub listed in the index (missing records skipped).
-func (s subs) all(ctx context.Context) ([]sub, error) {
+// all returns every subscription listed in the index (missing records
+// skipped).
+func (s subscriptionStore) all(ctx context.Context) ([]subscription, error) {
 	ids, _, err := s.index(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sub, 0, len(ids))
+	out := make([]subscription, 0, len(ids))
 	for _, id := range ids {
-		v, err := s.get(ctx, id)
+		entry, err := s.get(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if v != nil {
-			out = append(out, *v)
+		if entry != nil {
+			out = append(out, *entry)
 		}
 	}
 	return out, nil
 }
 
-// ofOrg returns the subs of one organization.
-func (s subs) ofOrg(ctx context.Context, org string) ([]sub, error) {
+// ofOrg returns the subscriptions of one organization.
+func (s subscriptionStore) ofOrg(ctx context.Context, org string) ([]subscription, error) {
 	all, err := s.all(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(v sub) bool { return v.Org != org }), nil
+	return slices.DeleteFunc(all, func(entry subscription) bool { return entry.Org != org }), nil
 }
 
 // lastSeen is the newest deposit time the catch-up handled for org; ok is
 // false when there is none yet (no baseline).
-func (s subs) lastSeen(ctx context.Context, org string) (t time.Time, version int64, ok bool, err error) {
-	raw, ver, err := s.st.Get(ctx, lastKey(org), 0)
+func (s subscriptionStore) lastSeen(ctx context.Context, org string) (t time.Time, version int64, ok bool, err error) {
+	raw, ver, err := s.store.Get(ctx, lastKey(org), 0)
 	if err != nil || raw == nil {
 		return time.Time{}, 0, false, err
 	}
@@ -167,7 +168,7 @@ func (s subs) lastSeen(ctx context.Context, org string) (t time.Time, version in
 }
 
 // advance moves notify:last:<org> forward to t (never back).
-func (s subs) advance(ctx context.Context, org string, t time.Time) error {
+func (s subscriptionStore) advance(ctx context.Context, org string, t time.Time) error {
 	for range 20 {
 		cur, ver, ok, err := s.lastSeen(ctx, org)
 		if err != nil {
@@ -177,7 +178,7 @@ func (s subs) advance(ctx context.Context, org string, t time.Time) error {
 			return nil
 		}
 		b, _ := json.Marshal(t.UTC())
-		if _, err := s.st.CompareAndSwap(ctx, lastKey(org), b, ver, 0); err == nil {
+		if _, err := s.store.CompareAndSwap(ctx, lastKey(org), b, ver, 0); err == nil {
 			return nil
 		} else if !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("save last: %w", err)
