@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
+	"github.com/copperx-bot/payoutbot/copperx/sandbox"
 )
 
 // scriptDir holds the end-to-end chat scripts (syntax: kernel/console);
@@ -109,6 +110,12 @@ func wantOneBankWithdrawal(t *testing.T, emu *copperxtest.Server, transcript str
 	}
 }
 
+// apology reports the kernel's apology (kernel.error in en.yaml) in a
+// transcript: a handler failed.
+func apology(transcript string) bool {
+	return strings.Contains(strings.ToLower(transcript), "something went wrong on my side")
+}
+
 func wantBalance(t *testing.T, emu *copperxtest.Server, email, want string) {
 	t.Helper()
 	if got := emu.Balance(email, copperxtest.NetworkPolygon, "USDC"); !got.Equal(decimal.RequireFromString(want)) {
@@ -134,24 +141,6 @@ func bodies(calls []copperxtest.Call) []map[string]any {
 	out := make([]map[string]any, 0, len(calls))
 	for _, c := range calls {
 		out = append(out, c.Body)
-	}
-	return out
-}
-
-// scriptFlags reads "#! --flag value" header lines: extra chat flags.
-func scriptFlags(t *testing.T, path string) []string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "#!"); ok {
-			out = append(out, strings.Fields(rest)...)
-		}
 	}
 	return out
 }
@@ -197,11 +186,11 @@ func TestChatScripts(t *testing.T) {
 			sandboxStarted = func(s *copperxtest.Server) { emu = s }
 			t.Cleanup(func() { sandboxStarted = nil })
 			var stdout, stderr bytes.Buffer
-			args := append([]string{"chat", "--sandbox", "--config", "config.yaml", "--script", path}, scriptFlags(t, path)...)
+			args := []string{"chat", "--sandbox", "--config", "config.yaml", "--script", path}
 			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 				t.Fatalf("%v\n--- transcript ---\n%s\n--- stderr ---\n%s", err, stdout.String(), stderr.String())
 			}
-			if strings.Contains(stdout.String(), "Something went wrong") || strings.Contains(stdout.String(), "✗ expected") {
+			if apology(stdout.String()) || strings.Contains(stdout.String(), "✗ expected") {
 				t.Errorf("the transcript has an apology or a failed check:\n%s", stdout.String())
 			}
 			if emu == nil {
@@ -266,18 +255,119 @@ func TestRunFlagsAndConfig(t *testing.T) {
 	}
 }
 
-func TestCheckConfigListsPlugins(t *testing.T) {
-	t.Setenv("TELEGRAM_BOT_TOKEN", "123:check")
-	// CI exports REDIS_URL; a Redis configuration needs the session key.
-	t.Setenv("SESSION_ENCRYPTION_KEY", strings.Repeat("ab", 32))
+// TestCheckConfigWithoutSecrets: check-config validates the shipped
+// config.yaml with no secret set (as CI can), exits 0 and says which
+// secrets a run needs.
+func TestCheckConfigWithoutSecrets(t *testing.T) {
+	t.Setenv("TELEGRAM_BOT_TOKEN", "")
+	t.Setenv("SESSION_ENCRYPTION_KEY", "")
+	t.Setenv("REDIS_URL", "redis://127.0.0.1:6379/0") // a key is then needed too
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"check-config", "--config", "config.yaml"}, &out, &errOut); err != nil {
 		t.Fatalf("%v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"config OK", "auth", "wallet", "transfer", "/send"} {
+	for _, want := range []string{"config OK", "auth", "wallet", "transfer", "/send",
+		"secrets to set before running:", "TELEGRAM_BOT_TOKEN (telegram.token)", "SESSION_ENCRYPTION_KEY (session.encryption_key)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check-config output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestCheckConfigRefuses: each mistake an operator can make is refused by
+// check-config with one line naming the key.
+func TestCheckConfigRefuses(t *testing.T) {
+	shipped, err := os.ReadFile("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		edit    func(string) string
+		env     []string
+		locales map[string]string // i18n.dir overlay files
+		want    string
+	}{
+		{name: "flow timeout without unit", edit: replace("timeout: 15m", "timeout: 15"), want: "config: flows.timeout: a duration needs a unit"},
+		{name: "handler timeout without unit", edit: replace("handler_timeout: 60s", "handler_timeout: 60"), want: "config: updates.handler_timeout: a duration needs a unit"},
+		{name: "request timeout without unit", edit: replace("request_timeout: 15s", "request_timeout: 15"), want: "config: telegram.request_timeout: a duration needs a unit"},
+		{name: "plain http webhook", env: []string{"WEBHOOK_URL=http://bot.example.com/hook"}, want: "config: telegram.webhook.url: must be https"},
+		{name: "bare ampersand in a message", locales: map[string]string{"en.yaml": "kernel:\n  fallback: \"Tom & Jerry\"\n"}, want: "kernel.fallback: Telegram would refuse this HTML: bare '&'"},
+		{name: "unclosed tag in a message", locales: map[string]string{"es.yaml": "kernel:\n  fallback: \"<b>hola\"\n"}, want: "kernel.fallback: Telegram would refuse this HTML: <b> is never closed"},
+		{name: "auth disabled", env: []string{"COPPERX_BOT_PLUGINS__AUTH__ENABLED=false"}, want: "config: plugins.auth.enabled: wallet, transfer, notify need plugin auth"},
+		{name: "menu names a command", edit: replace("menu: [wallet.balance,", "menu: [balance,"), want: "config: plugins.auth.menu"},
+		{name: "unknown link", edit: replace("menu: [wallet.balance,", "menu: [wallet.balanse,"), want: `config: plugins.auth.menu: links to unknown action "wallet.balanse"`},
+		{name: "rate limit of no plugin", edit: replace("  auth:\n    otp:", "  auht:\n    otp:"), want: "config: rate_limits.auht.otp: no plugin auht"},
+		{name: "wrong type", edit: replace("qr_size: 512", "qr_size: big"), want: `config: plugins.wallet.qr_size: want a whole number, not "big"`},
+		{name: "plugin value", edit: replace("qr_size: 512", "qr_size: 5"), want: "config: plugins.wallet.qr_size: must be between 128 and 2048"},
+		{name: "copperx value", edit: replace("max_retries: 2", "max_retries: 99"), want: "config: copperx.max_retries: must be between 0 and 10"},
+		{name: "unknown key", edit: replace("  wallet:\n    enabled: true", "  wallet:\n    enabled: true\n    qr: 5"), want: "config: plugins.wallet.qr: unknown key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := string(shipped)
+			if tt.edit != nil {
+				cfg = tt.edit(cfg)
+			}
+			if tt.locales != nil {
+				cfg = strings.Replace(cfg, `  dir: ""`, "  dir: "+filepath.Join(dir, "locales"), 1)
+				if err := os.Mkdir(filepath.Join(dir, "locales"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				for name, body := range tt.locales {
+					if err := os.WriteFile(filepath.Join(dir, "locales", name), []byte(body), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			path := filepath.Join(dir, "config.yaml")
+			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, kv := range tt.env {
+				k, v, _ := strings.Cut(kv, "=")
+				t.Setenv(k, v)
+			}
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), []string{"check-config", "--config", path}, &out, &errOut)
+			if err == nil {
+				t.Fatalf("check-config accepted it; want %q\n%s", tt.want, out.String())
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, tt.want) }) {
+				t.Fatalf("check-config said:\n%v\nwant a line containing %q", err, tt.want)
+			}
+			if len(lines) != 1 {
+				t.Errorf("one mistake, %d lines:\n%v", len(lines), err)
+			}
+		})
+	}
+}
+
+func replace(old, repl string) func(string) string {
+	return func(s string) string {
+		if !strings.Contains(s, old) {
+			panic("config.yaml has no " + old)
+		}
+		return strings.Replace(s, old, repl, 1)
+	}
+}
+
+// TestCheckConfigListsOverrides: a locale overlay changes one message
+// without a copy of every file, and check-config says which.
+func TestCheckConfigListsOverrides(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "es.yaml"), []byte("kernel:\n  fallback: \"¿Cómo?\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("COPPERX_BOT_I18N__DIR", dir)
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"check-config", "--config", "config.yaml"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "messages overridden by "+dir+":\n  es: kernel.fallback") {
+		t.Fatalf("check-config output:\n%s", out.String())
 	}
 }
 
@@ -288,9 +378,6 @@ func TestCheckConfigListsPlugins(t *testing.T) {
 // plugin.)
 func TestDisabledPlugin(t *testing.T) {
 	t.Setenv("COPPERX_BOT_PLUGINS__TRANSFER__ENABLED", "false")
-	t.Setenv("TELEGRAM_BOT_TOKEN", "123:check")
-	// CI exports REDIS_URL; a Redis configuration needs the session key.
-	t.Setenv("SESSION_ENCRYPTION_KEY", strings.Repeat("ab", 32))
 	transferCommands := []string{"/send", "/withdraw", "/bank", "/history"}
 
 	t.Run("check-config", func(t *testing.T) {
@@ -334,7 +421,7 @@ func TestDisabledPlugin(t *testing.T) {
 		if err := run(context.Background(), []string{"chat", "--sandbox", "--config", "config.yaml", "--script", path}, &stdout, &stderr); err != nil {
 			t.Fatalf("%v\n--- transcript ---\n%s\n--- stderr ---\n%s", err, stdout.String(), stderr.String())
 		}
-		if strings.Contains(stdout.String(), "Something went wrong") || strings.Contains(stdout.String(), "✗ expected") {
+		if apology(stdout.String()) || strings.Contains(stdout.String(), "✗ expected") {
 			t.Errorf("the transcript has an apology or a failed check:\n%s", stdout.String())
 		}
 	})
@@ -367,7 +454,7 @@ func TestNetworkID(t *testing.T) {
 		t.Fatal(err)
 	}
 	for in, want := range map[string]string{"137": "137", "polygon": "137", "Arbitrum One": "42161", "arbitrumone": "42161", "mars": ""} {
-		if got := networkID(s.networks, in); got != want {
+		if got := sandbox.NetworkID(s.networks, in); got != want {
 			t.Errorf("networkID(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -384,7 +471,7 @@ func TestEmulatorServes(t *testing.T) {
 	var out, errOut bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"emulator", "--addr", addr, "--config", "config.yaml"}, &out, &errOut)
+		done <- run(ctx, []string{"emulator", "--addr", addr}, &out, &errOut)
 	}()
 	var resp *http.Response
 	for i := 0; i < 100; i++ {

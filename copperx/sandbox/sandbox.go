@@ -1,0 +1,270 @@
+// Package sandbox runs the bot without Telegram or a CopperX account:
+// Chat is `payoutbot chat` (the real kernel and plugins in a terminal, on
+// the console's fake Bot API, against the CopperX emulator with --sandbox),
+// Emulator is `payoutbot emulator` (the emulator on its own, for a bot
+// started separately). It is wiring, like main: the one package under
+// copperx/ that knows the kernel, so that main.go only lists the plugins
+// and parses flags.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/copperx-bot/payoutbot/copperx"
+	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
+	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/kernel/console"
+	"github.com/copperx-bot/payoutbot/kernel/ratelimit"
+	"github.com/copperx-bot/payoutbot/kernel/store"
+)
+
+// Plugins builds the bot's plugins around a CopperX client; o carries what
+// the sandbox must change in them (typed, never by writing into a plugin's
+// config).
+type Plugins func(api *copperx.Client, o PluginOptions) []kernel.Plugin
+
+// PluginOptions are the sandbox's settings for the plugins.
+type PluginOptions struct {
+	// WebsocketURL is the emulator's Pusher websocket ("" outside the
+	// sandbox): deposit notifications come through it.
+	WebsocketURL string
+}
+
+// ChatOptions shape `payoutbot chat`.
+type ChatOptions struct {
+	Kernel   kernel.Config
+	CopperX  copperx.Config
+	Networks copperx.Networks
+	Locales  fs.FS
+	// LocaleOverlay replaces the messages it defines (i18n.dir).
+	LocaleOverlay fs.FS
+	Plugins       Plugins
+	// Sandbox runs against an in-process emulator instead of CopperX.
+	Sandbox bool
+	// OTP is accepted for any email in the sandbox, besides the code the
+	// emulator prints; KYC is the status of new sandbox accounts
+	// (approved, pending, rejected, or "" for none).
+	OTP, KYC string
+	// Lang is the user's Telegram language code.
+	Lang string
+	// Verbose logs at the configured level (default: warnings only).
+	Verbose bool
+	// In is read line by line; Script makes it a script (echoed, paced,
+	// checks fail the run); Interactive prompts.
+	In          io.Reader
+	Script      bool
+	Interactive bool
+	Out, Err    io.Writer
+	Color       bool
+	// Started, when set (tests), gets the sandbox's emulator.
+	Started func(*copperxtest.Server)
+}
+
+// Chat is the bot in the terminal: the console's fake Bot API stands in
+// for Telegram, and in the sandbox the emulator for CopperX. Sessions stay
+// in memory, never in a Redis shared with a deployed bot.
+func Chat(ctx context.Context, o ChatOptions) error {
+	pace := time.Duration(0)
+	if o.Script {
+		pace = 3 * time.Second // a replayed line stands for a person's typing pace
+	}
+	con := console.New(console.Options{
+		Out: o.Out, Color: o.Color, Script: o.Script, Prompt: o.Interactive,
+		LanguageCode: o.Lang, Pace: pace,
+	})
+	defer con.Close()
+
+	kc := o.Kernel
+	kc.Telegram.Token, kc.Telegram.APIURL, kc.Telegram.Webhook.URL = console.Token, con.APIURL(), ""
+	kc.Redis.URL, kc.Redis.Addrs = "", nil
+	if !o.Verbose {
+		kc.Log.Level = "warn"
+	}
+	logger := kernel.NewLogger(o.Err, kc.Log)
+
+	cx := o.CopperX
+	var popts PluginOptions
+	if o.Sandbox {
+		emu, email := startEmulator(con, o)
+		defer emu.Close()
+		cx.APIURL, popts.WebsocketURL = emu.URL(), emu.WSURL()
+		if o.Started != nil {
+			o.Started(emu)
+		}
+		con.Command(depositCommand(emu, o.Networks, con, email))
+		con.Command(transfersCommand(emu, con, email))
+		kyc := o.KYC
+		if kyc == "" {
+			kyc = "none"
+		}
+		con.Note("🧪 sandbox: CopperX emulator at %s; any email logs in (code %s or the one printed); KYC %s", cx.APIURL, o.OTP, kyc)
+	}
+	api, err := copperx.New(cx, copperx.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	k, err := kernel.New(kernel.Options{
+		Config: kc, Plugins: o.Plugins(api, popts), Locales: o.Locales, LocaleOverlay: o.LocaleOverlay, Logger: logger,
+		Store: store.NewMemory(), Limiter: ratelimit.NewMemory(ratelimit.WithClock(con.Now)),
+	})
+	if err != nil {
+		return err
+	}
+	defer k.Close()
+	return con.Run(ctx, k, o.In)
+}
+
+// startEmulator starts the in-process emulator of the sandbox; email is
+// the address that last asked for a login code.
+func startEmulator(con *console.Console, o ChatOptions) (*copperxtest.Server, func() string) {
+	var last struct {
+		sync.Mutex
+		email string
+	}
+	emu := copperxtest.New(
+		copperxtest.WithAutoSeed(true),
+		copperxtest.WithFixedOTP(o.OTP),
+		copperxtest.WithDefaultKYC(o.KYC),
+		copperxtest.WithOTPPrinter(func(email, code string) {
+			last.Lock()
+			last.email = email
+			last.Unlock()
+			con.Note("📧 OTP for %s: %s", email, code)
+		}),
+	)
+	emu.Start()
+	return emu, func() string {
+		last.Lock()
+		defer last.Unlock()
+		return last.email
+	}
+}
+
+// transfersCommand is the sandbox's ":transfers N": N settled transfers are
+// added to the logged-in email's history (to try paging).
+func transfersCommand(emu *copperxtest.Server, con *console.Console, email func() string) console.Command {
+	return console.Command{
+		Name: "transfers", Usage: "N",
+		Help: "add N settled transfers to the logged-in email's history (1-500)",
+		Run: func(_ context.Context, args []string) error {
+			n, err := strconv.Atoi(strings.Join(args, ""))
+			if err != nil || n < 1 || n > 500 {
+				return errors.New("usage: :transfers 25 (1-500)")
+			}
+			who := email()
+			if who == "" {
+				return errors.New("nobody has logged in yet: /login first")
+			}
+			emu.AddTransfers(who, n)
+			con.Note("🧾 %d transfers added to %s's history", n, who)
+			return nil
+		},
+	}
+}
+
+// depositCommand is the sandbox's ":deposit AMOUNT [CURRENCY] [NETWORK]":
+// a deposit arrives for the email that last asked for a code.
+func depositCommand(emu *copperxtest.Server, nets copperx.Networks, con *console.Console, email func() string) console.Command {
+	return console.Command{
+		Name: "deposit", Usage: "AMOUNT [CURRENCY] [NETWORK]",
+		Help: "a deposit arrives for the logged-in email (default USDC on the default wallet)",
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) == 0 || len(args) > 3 {
+				return errors.New("usage: :deposit 25 USDC [polygon|137]")
+			}
+			amount, err := decimal.NewFromString(args[0])
+			if err != nil || !amount.IsPositive() {
+				return fmt.Errorf("%q is not a positive amount", args[0])
+			}
+			currency, network := "USDC", ""
+			if len(args) > 1 {
+				currency = strings.ToUpper(args[1])
+			}
+			if len(args) > 2 {
+				if network = NetworkID(nets, args[2]); network == "" {
+					return fmt.Errorf("unknown network %q (a name such as Polygon, or a chain id such as 137)", args[2])
+				}
+			}
+			who := email()
+			if who == "" {
+				return errors.New("nobody has logged in yet: /login first")
+			}
+			id, err := emu.Deposit(emu.OrgID(who), amount, currency, network)
+			if err != nil {
+				return err
+			}
+			where := "the default wallet"
+			if network != "" {
+				where = copperx.NetworkName(network)
+				if n, ok := nets.Lookup(network); ok {
+					where = n.Name
+				}
+			}
+			con.Note("💸 deposit of %s %s arrived for %s on %s (transfer %s)", amount, currency, who, where, id)
+			// A deposit notification, if a plugin sends one, comes asynchronously.
+			con.WaitEvent(ctx, 2*time.Second)
+			return nil
+		},
+	}
+}
+
+// NetworkID resolves a network name or chain id ("" if unknown).
+func NetworkID(nets copperx.Networks, s string) string {
+	if _, ok := nets.Lookup(s); ok {
+		return s
+	}
+	for _, id := range nets.IDs() {
+		if n, _ := nets.Lookup(id); strings.EqualFold(n.Name, s) || strings.EqualFold(strings.ReplaceAll(n.Name, " ", ""), s) {
+			return id
+		}
+	}
+	return ""
+}
+
+// EmulatorOptions shape `payoutbot emulator`.
+type EmulatorOptions struct {
+	Addr string
+	OTP  string
+	KYC  string
+	Fee  decimal.Decimal // percent of outgoing transfers
+	Out  io.Writer
+}
+
+// Emulator serves the CopperX emulator on its own until ctx ends, for a bot
+// process pointed at it with COPPERX_API_URL.
+func Emulator(ctx context.Context, o EmulatorOptions) error {
+	emu := copperxtest.New(
+		copperxtest.WithAutoSeed(true),
+		copperxtest.WithFixedOTP(o.OTP),
+		copperxtest.WithDefaultKYC(o.KYC),
+		copperxtest.WithFee(o.Fee),
+		copperxtest.WithOTPPrinter(func(email, code string) {
+			fmt.Fprintf(o.Out, "📧 OTP for %s: %s\n", email, code)
+		}),
+	)
+	const demo = "demo@copperx.io"
+	emu.SeedUser(demo)
+	kyc := o.KYC
+	if kyc == "" {
+		kyc = "none"
+	}
+	fmt.Fprintf(o.Out, "CopperX emulator on http://%s (Pusher: ws://%s/app/%s?protocol=7, secret %s)\n",
+		o.Addr, o.Addr, emu.PusherKey(), emu.PusherSecret())
+	fmt.Fprintf(o.Out, "any email logs in with the printed code or %s; seeded demo user: %s; KYC %s; fee %s%%\n",
+		o.OTP, demo, kyc, o.Fee)
+	fmt.Fprintf(o.Out, "point a bot at it: COPPERX_API_URL=http://%s go run .\n", o.Addr)
+	if err := emu.ListenAndServe(ctx, o.Addr); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
