@@ -26,6 +26,7 @@ type variant struct {
 	name     string
 	rename   bool
 	disabled []string
+	lang     string // the user's Telegram language ("" English)
 }
 
 var variants = []variant{
@@ -45,7 +46,7 @@ type crawlWorld struct {
 	commands map[string]string
 }
 
-func newCrawlWorld(t *testing.T, v variant) *crawlWorld {
+func newCrawlWorld(t *testing.T, v variant, opts ...func(*kerneltest.Options)) *crawlWorld {
 	t.Helper()
 	raw, err := os.ReadFile("config.yaml")
 	if err != nil {
@@ -100,13 +101,23 @@ func newCrawlWorld(t *testing.T, v variant) *crawlWorld {
 		C map[string]any `koanf:",remain"`
 	}
 	var nets copperx.Networks
-	h := kerneltest.New(t, kerneltest.Options{
+	ko := kerneltest.Options{
 		Config:       string(out),
 		Plugins:      plugins(api, copperx.DefaultNetworks(), sandbox.PluginOptions{WebsocketURL: emu.WSURL()}),
 		Extra:        map[string]any{"copperx": &ignored, "networks": &nets, "sandbox": &ignored},
 		ExtraLocales: map[string]string{"en": locale.String()},
-	})
+		// A test types faster than a person: no limit may cut a walk short.
+		Env: []string{"COPPERX_BOT_RATE_LIMITS__DEFAULT__RATE=100000", "COPPERX_BOT_RATE_LIMITS__DEFAULT__BURST=100000",
+			"COPPERX_BOT_RATE_LIMITS__TRANSFER__START__BURST=100000", "COPPERX_BOT_RATE_LIMITS__AUTH__OTP__BURST=100000"},
+	}
+	for _, o := range opts {
+		o(&ko)
+	}
+	h := kerneltest.New(t, ko)
 	w := &crawlWorld{h: h, emu: emu, u: h.Private(77), commands: commands}
+	if v.lang != "" {
+		w.u.LanguageCode = v.lang
+	}
 	if login := commands["auth.login"]; login != "" {
 		w.u.Send(login + " ada@example.com")
 		w.u.Send("123456").Expect(t, "Welcome")
@@ -220,7 +231,7 @@ func (w *crawlWorld) typeAnswer(t *testing.T, seen map[string]bool) bool {
 func (w *crawlWorld) check(t *testing.T, what string, r kerneltest.Replies) {
 	t.Helper()
 	text := r.Text()
-	for _, bad := range []string{"This button has expired", "something went wrong", "[missing:", "[error:", "I don't know /"} {
+	for _, bad := range []string{"This button has expired", "something went wrong", "[missing:", "[error:", "I don't know /", "Slow down"} {
 		if strings.Contains(strings.ToLower(text), strings.ToLower(bad)) {
 			t.Errorf("%s: the bot answered %q:\n%s", what, bad, text)
 		}

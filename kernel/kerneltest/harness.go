@@ -38,6 +38,9 @@ type Options struct {
 	Extra map[string]any
 	// ExtraLocales appends test-only YAML to a language's file.
 	ExtraLocales map[string]string
+	// LocaleOverlay is laid over the locales as i18n.dir would be (a new
+	// language's file adds the language).
+	LocaleOverlay fs.FS
 	// Store and Limiter override the defaults (a fresh memory store).
 	Store   store.Store
 	Limiter ratelimit.Limiter
@@ -98,7 +101,7 @@ func Build(t testing.TB, opts Options) (*Harness, error) {
 	}
 	logs := &SyncBuffer{}
 	k, err := kernel.New(kernel.Options{
-		Config: cfg, Plugins: opts.Plugins, Locales: loc, Store: st, Limiter: limiter,
+		Config: cfg, Plugins: opts.Plugins, Locales: loc, LocaleOverlay: opts.LocaleOverlay, Store: st, Limiter: limiter,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Clock:  clock.Now,
 	})
