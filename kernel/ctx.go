@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"math"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -75,22 +73,23 @@ func (c *Ctx) FormatDecimal(d decimal.Decimal, minPlaces int) string {
 // i18n.Format.Parse); refusals are *i18n.NumberError.
 func (c *Ctx) ParseDecimal(s string) (decimal.Decimal, error) { return c.Format().Parse(s) }
 
-// FormatDuration writes d for people in one unit, with the language's
-// plural forms: "45 seconds" under a minute, then whole minutes, hours or
-// days ("5 minutes", "1 hour").
+// FormatDuration writes d for people in one unit, rounded up, with the
+// language's plural forms: "45 seconds" under a minute, then minutes,
+// hours or days ("5 minutes", "1 hour") — never "0 minutes".
 func (c *Ctx) FormatDuration(d time.Duration) string {
 	return formatDuration(c.k.catalog, c.Lang, d)
 }
 
 func formatDuration(cat *i18n.Catalog, lang string, d time.Duration) string {
-	unit, n := "seconds", int64(math.Ceil(d.Seconds()))
+	ceil := func(unit time.Duration) int64 { return int64((d + unit - 1) / unit) }
+	unit, n := "seconds", max(1, ceil(time.Second))
 	switch {
 	case d >= 24*time.Hour:
-		unit, n = "days", int64(d/(24*time.Hour))
+		unit, n = "days", ceil(24*time.Hour)
 	case d >= time.Hour:
-		unit, n = "hours", int64(d/time.Hour)
+		unit, n = "hours", ceil(time.Hour)
 	case d >= time.Minute:
-		unit, n = "minutes", int64(d/time.Minute)
+		unit, n = "minutes", ceil(time.Minute)
 	}
 	return cat.Plural(lang, "kernel.duration."+unit, n, map[string]any{"n": n})
 }

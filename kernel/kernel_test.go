@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/shopspring/decimal"
 
 	"github.com/copperx-bot/payoutbot/kernel"
@@ -759,7 +761,8 @@ func TestFormatDuration(t *testing.T) {
 		{"en", time.Second, "1 second"},
 		{"en", 1500 * time.Millisecond, "2 seconds"},
 		{"en", 5 * time.Minute, "5 minutes"},
-		{"en", 90 * time.Second, "1 minute"},
+		{"en", 90 * time.Second, "2 minutes"},
+		{"en", 0, "1 second"},
 		{"en", 2 * time.Hour, "2 hours"},
 		{"en", 7 * 24 * time.Hour, "7 days"},
 		{"es", 30 * time.Second, "30 segundos"},
@@ -781,4 +784,41 @@ func (*durations) Name() string { return "dur" }
 func (p *durations) Setup(r *kernel.Registrar) error {
 	r.Action("show", func(c *kernel.Ctx) error { _, err := c.Send(c.FormatDuration(p.d), nil); return err })
 	return nil
+}
+
+// TestCancelTapMakesNoUselessEdit: tapping a prompt's Cancel edits that
+// prompt once (into "Cancelled"); no editMessageReplyMarkup that Telegram
+// would refuse as "not modified".
+func TestCancelTapMakesNoUselessEdit(t *testing.T) {
+	h, _ := newDemo(t, "")
+	u := h.Private(90)
+	u.Send("/order")
+	u.Send("Bob")
+	before := len(h.API.Calls("editMessageReplyMarkup", "editMessageText"))
+	r := u.Tap("Cancel").Expect(t, "Cancelled. Nothing was sent.")
+	if got := r.Kinds(); !slices.Equal(got, []string{"edit", "answer"}) {
+		t.Fatalf("Cancel caused %v, want one edit and the tap's answer", got)
+	}
+	if calls := h.API.Calls("editMessageReplyMarkup", "editMessageText")[before:]; len(calls) != 1 {
+		t.Fatalf("%d edits for one Cancel: %+v", len(calls), calls)
+	}
+	if refused := h.API.Refused(); len(refused) != 0 {
+		t.Fatalf("Telegram would have refused: %+v", refused)
+	}
+}
+
+// TestFakeRefusesUnmodifiedMarkup: the fake Bot API answers an edit of
+// buttons that changes nothing as Telegram does.
+func TestFakeRefusesUnmodifiedMarkup(t *testing.T) {
+	h, _ := newDemo(t, "", func(o *kerneltest.Options) { o.AllowUselessEdits = true })
+	u := h.Private(91)
+	id := u.Send("/greet Ann")[0].Message.ID
+	bot := h.Kernel.Bot()
+	for range 2 {
+		_, _, _ = bot.EditMessageReplyMarkup(&gotgbot.EditMessageReplyMarkupOpts{ChatId: 91, MessageId: id})
+	}
+	refused := h.API.Refused()
+	if len(refused) != 2 || !strings.Contains(refused[1].Description, "message is not modified") {
+		t.Fatalf("refusals = %+v", refused)
+	}
 }

@@ -3,7 +3,6 @@ package auth
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -171,12 +170,14 @@ func (a *Auth) requestCode(c *kernel.Ctx, email string, resending bool) (secret.
 
 // sayLimited tells a user who asked for too many codes when to try again.
 func (a *Auth) sayLimited(c *kernel.Ctx, wait time.Duration, resending bool) error {
-	minutes := max(1, int(math.Ceil(wait.Minutes())))
+	if wait <= 0 {
+		wait = time.Minute // CopperX did not say: a minute is a fair guess
+	}
 	key := "auth.code.limited" // "... and send /login again"
 	if resending {
 		key = "auth.code.limited_keep" // "... the last code I sent still works"
 	}
-	_, err := c.Send(c.Plural(key, minutes, map[string]any{"minutes": minutes}), nil)
+	_, err := c.Say(key, map[string]any{"wait": c.FormatDuration(wait)}, nil)
 	return err
 }
 

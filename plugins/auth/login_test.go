@@ -314,9 +314,9 @@ func TestCodeRequestRefused(t *testing.T) {
 		{"email step", http.StatusBadRequest, []string{"CopperX didn't accept ada@example.com as an email address."}, "email"},
 		{"login text", http.StatusBadRequest, []string{"CopperX didn't accept ada@example.com", "What's the email address"}, "email"},
 		{"resend", http.StatusBadRequest, []string{"CopperX didn't accept ada@example.com", "What's the email address"}, "email"},
-		{"email step", http.StatusTooManyRequests, []string{"You've asked for several codes in a short time. Please wait 1 minute and send /login again."}, ""},
-		{"login text", http.StatusTooManyRequests, []string{"Please wait 1 minute and send /login again."}, ""},
-		{"resend", http.StatusTooManyRequests, []string{"Please wait 1 minute before asking for another code. The last code I sent still works."}, "code"},
+		{"email step", http.StatusTooManyRequests, []string{"You've asked for several codes in a short time. Please wait 1 second and send /login again."}, ""},
+		{"login text", http.StatusTooManyRequests, []string{"Please wait 1 second and send /login again."}, ""},
+		{"resend", http.StatusTooManyRequests, []string{"Please wait 1 second before asking for another code. The last code I sent still works."}, "code"},
 	} {
 		t.Run(fmt.Sprintf("%s %d", tc.where, tc.status), func(t *testing.T) {
 			f := newFixture(t, fixtureOptions{})

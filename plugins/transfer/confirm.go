@@ -51,7 +51,7 @@ func (t *Transfer) confirm(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 func (t *Transfer) check(c *kernel.Ctx, mv *movement) (kernel.Move, bool, error) {
 	if c.Now().Sub(mv.Confirmation.ShownAt) > t.cfg.ConfirmTTL {
 		c.Answer(c.T("transfer.confirm.expired_short", nil), false)
-		_, err := c.Show(c.T("transfer.confirm.expired", map[string]any{"minutes": int(t.cfg.ConfirmTTL.Minutes())}), nil)
+		_, err := c.Show(c.T("transfer.confirm.expired", map[string]any{"valid": c.FormatDuration(t.cfg.ConfirmTTL)}), nil)
 		return kernel.Done, true, err
 	}
 	if mv.Kind == kindBank && mv.Quote.expired(c.Now()) {

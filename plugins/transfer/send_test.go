@@ -3,6 +3,7 @@ package transfer
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel/fakebot"
@@ -346,5 +347,33 @@ func TestSendCancelAtEveryStep(t *testing.T) {
 				t.Fatalf("balance %s", e.Balance())
 			}
 		})
+	}
+}
+
+// TestMessagesReadRightForEveryNetwork: the address question names the
+// network without an article that fits only some names ("a Arbitrum One
+// address").
+func TestMessagesReadRightForEveryNetwork(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.setDefaultNetwork(t, copperxtest.NetworkArbitrum)
+	e.U.Send("/send")
+	r := e.U.Tap("Wallet address").Expect(t, "which is on Arbitrum One, so the address must be on Arbitrum One too")
+	if r.Contains(" a Arbitrum") || r.Contains(" an Arbitrum") {
+		t.Fatalf("article before the network's name: %s", r.Text())
+	}
+}
+
+// TestShortConfirmWindowReadsInSeconds: a confirm_ttl under a minute is
+// said in seconds, never "0 minutes".
+func TestShortConfirmWindowReadsInSeconds(t *testing.T) {
+	e := newEnv(t, setup{env: []string{"COPPERX_BOT_PLUGINS__TRANSFER__CONFIRM_TTL=30s", "COPPERX_BOT_PLUGINS__TRANSFER__RESULT_TTL=1h"}})
+	e.sendTo(t, "bob@example.com", "10")
+	if m := e.U.Last(); !strings.Contains(m.Text, "Tap Confirm within 30 seconds.") {
+		t.Fatalf("summary:\n%s", m.Text)
+	}
+	e.H.Clock.Advance(31 * time.Second)
+	e.U.Tap("Confirm").Expect(t, "summaries are valid for 30 seconds")
+	if n := e.Posts("/api/transfers/send"); n != 0 {
+		t.Fatalf("%d sends after the summary expired", n)
 	}
 }

@@ -325,5 +325,5 @@ func (t *Transfer) confirmHint(c *kernel.Ctx, mv *movement) string {
 	if q := mv.Quote; q != nil && !q.ExpiresAt.IsZero() && q.ExpiresAt.Before(c.Now().Add(t.cfg.ConfirmTTL)) {
 		return c.T("transfer.summary.confirm_hint_quote", map[string]any{"time": c.Format().FormatTime(q.ExpiresAt.UTC()) + " UTC"})
 	}
-	return c.T("transfer.summary.confirm_hint", map[string]any{"minutes": int(t.cfg.ConfirmTTL.Minutes())})
+	return c.T("transfer.summary.confirm_hint", map[string]any{"within": c.FormatDuration(t.cfg.ConfirmTTL)})
 }
