@@ -6,6 +6,10 @@
 package main
 
 import (
+	"github.com/copperx-bot/payoutbot/kernel/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"context"
 	"errors"
 	"flag"
@@ -157,12 +161,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return checkConfig(s, stdout)
 	}
 	logger := kernel.NewLogger(stderr, s.kernel.Log)
-	api, err := copperx.New(s.copperx, copperx.WithLogger(logger))
+	store.LogTo(logger)
+	// One registry for everything /metrics shows: the process, the Go
+	// runtime, the CopperX client, the kernel and the plugins.
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api, err := copperx.New(s.copperx, copperx.WithLogger(logger), copperx.WithRegisterer(registry))
 	if err != nil {
 		return err
 	}
 	k, err := kernel.New(kernel.Options{
-		Config: s.kernel, Plugins: plugins(api, s.networks, sandbox.PluginOptions{}), Locales: locales.FS, LocaleOverlay: localeOverlay(s.kernel), Logger: logger,
+		Config: s.kernel, Plugins: plugins(api, s.networks, sandbox.PluginOptions{}), Locales: locales.FS, LocaleOverlay: localeOverlay(s.kernel),
+		Logger: logger, Registry: registry,
 	})
 	if err != nil {
 		return err

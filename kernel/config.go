@@ -38,6 +38,7 @@ var ShortEnv = map[string]string{
 	"WEBHOOK_URL":            "telegram.webhook.url",
 	"WEBHOOK_SECRET":         "telegram.webhook.secret",
 	"LISTEN_ADDR":            "http.listen_addr",
+	"ADMIN_ADDR":             "http.admin_addr",
 	"REDIS_URL":              "redis.url",
 	"SESSION_ENCRYPTION_KEY": "session.encryption_key",
 	"COPPERX_API_URL":        "copperx.api_url",
@@ -85,10 +86,27 @@ type WebhookConfig struct {
 	MaxBodyBytes   int64  `koanf:"max_body_bytes"`
 }
 
-// HTTPConfig is the server for health, metrics and the webhook.
+// HTTPConfig is the servers for health, metrics and the webhook.
 type HTTPConfig struct {
-	ListenAddr      string        `koanf:"listen_addr"`
+	// ListenAddr serves /healthz, /readyz, the webhook, and /metrics when
+	// there is no admin listener.
+	ListenAddr string `koanf:"listen_addr"`
+	// AdminAddr, when set, serves /metrics and net/http/pprof (and health)
+	// instead of the public listener; keep it on a private address.
+	AdminAddr string `koanf:"admin_addr"`
+	// ShutdownTimeout bounds how long in-flight updates may finish after
+	// SIGINT/SIGTERM; it must exceed updates.handler_timeout.
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+	// ReadTimeout, WriteTimeout and IdleTimeout bound a request's body, its
+	// answer, and a kept-alive connection's silence.
+	ReadTimeout  time.Duration `koanf:"read_timeout"`
+	WriteTimeout time.Duration `koanf:"write_timeout"`
+	IdleTimeout  time.Duration `koanf:"idle_timeout"`
+	// MaxHeaderBytes bounds a request's headers.
+	MaxHeaderBytes int `koanf:"max_header_bytes"`
+	// MaxConnections bounds the public listener's open connections (0: no
+	// bound), so idle clients cannot use up the process's file descriptors.
+	MaxConnections int `koanf:"max_connections"`
 }
 
 // LogConfig selects the log level and format (auto, text or json).
@@ -163,7 +181,9 @@ func DefaultConfig() Config {
 			SendRetries:    3,
 			Webhook:        WebhookConfig{MaxConnections: 40, MaxBodyBytes: 1 << 20},
 		},
-		HTTP:    HTTPConfig{ListenAddr: ":8080", ShutdownTimeout: 20 * time.Second},
+		HTTP: HTTPConfig{ListenAddr: ":8080", ShutdownTimeout: 90 * time.Second,
+			ReadTimeout: 10 * time.Second, WriteTimeout: 90 * time.Second, IdleTimeout: 60 * time.Second,
+			MaxHeaderBytes: 16 << 10, MaxConnections: 512},
 		Log:     LogConfig{Level: "info", Format: "auto"},
 		Redis:   store.RedisConfig{KeyPrefix: "cxbot:"},
 		Session: SessionConfig{TTL: 30 * 24 * time.Hour},
@@ -542,8 +562,25 @@ func (c *Config) validate() error {
 			add("telegram.webhook.max_body_bytes", "must be positive")
 		}
 	}
-	if c.HTTP.ShutdownTimeout <= 0 {
-		add("http.shutdown_timeout", "must be positive")
+	if c.HTTP.ShutdownTimeout <= c.Updates.HandlerTimeout {
+		add("http.shutdown_timeout", "must be longer than updates.handler_timeout (%s), so an update running at a shutdown can finish", c.Updates.HandlerTimeout)
+	}
+	if c.HTTP.AdminAddr != "" && c.HTTP.AdminAddr == c.HTTP.ListenAddr {
+		add("http.admin_addr", "must differ from http.listen_addr")
+	}
+	for key, d := range map[string]time.Duration{"http.read_timeout": c.HTTP.ReadTimeout, "http.idle_timeout": c.HTTP.IdleTimeout} {
+		if d < time.Second {
+			add(key, "must be at least 1s, not %s", d)
+		}
+	}
+	if c.HTTP.WriteTimeout <= c.Updates.HandlerTimeout {
+		add("http.write_timeout", "must be longer than updates.handler_timeout (%s): the webhook answers once the update is handled", c.Updates.HandlerTimeout)
+	}
+	if c.HTTP.MaxHeaderBytes < 1024 {
+		add("http.max_header_bytes", "must be at least 1024")
+	}
+	if c.HTTP.MaxConnections < 0 {
+		add("http.max_connections", "must not be negative (0: no bound)")
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

@@ -3,6 +3,7 @@ package kernel
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 )
@@ -11,7 +12,7 @@ import (
 // arrival order, within a chat. (The store lock extends "one at a time" to
 // other replicas; this queue gives the order within the process.)
 type dispatcher struct {
-	handle func(context.Context, *gotgbot.Update)
+	handle func(ctx context.Context, u *gotgbot.Update, lastTry bool) string
 	sem    chan struct{}
 
 	mu     sync.Mutex
@@ -20,12 +21,21 @@ type dispatcher struct {
 	wg     sync.WaitGroup
 }
 
+// job is one update to handle. An update Telegram will not deliver again
+// (polling) is retried here, tries times, when it could not be handled
+// (its chat stayed locked, the store failed); a webhook's is answered
+// "deliver it again" instead.
 type job struct {
-	u    *gotgbot.Update
-	done chan struct{}
+	u     *gotgbot.Update
+	done  chan string // the outcome, once
+	tries int
 }
 
-func newDispatcher(workers int, handle func(context.Context, *gotgbot.Update)) *dispatcher {
+// pollTries is how often a polled update is tried before it is given up
+// with an apology.
+const pollTries = 3
+
+func newDispatcher(workers int, handle func(context.Context, *gotgbot.Update, bool) string) *dispatcher {
 	return &dispatcher{handle: handle, sem: make(chan struct{}, workers), queues: map[int64][]job{}}
 }
 
@@ -43,24 +53,30 @@ func chatOf(u *gotgbot.Update) int64 {
 	return 0
 }
 
-// submit queues an update; the returned channel closes when it was handled.
-// After close it returns nil and drops the update.
-func (d *dispatcher) submit(ctx context.Context, u *gotgbot.Update) <-chan struct{} {
-	j := job{u: u, done: make(chan struct{})}
-	key := chatOf(u)
+// submit queues an update; the returned channel receives its outcome once
+// it was handled. tries is 1 for a webhook's update, pollTries for a
+// polled one. After close it returns nil and drops the update.
+func (d *dispatcher) submit(ctx context.Context, u *gotgbot.Update, tries int) <-chan string {
+	j := job{u: u, done: make(chan string, 1), tries: tries}
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.closed {
-		d.mu.Unlock()
 		return nil
 	}
+	d.enqueue(ctx, j)
+	return j.done
+}
+
+// enqueue adds j to its chat's queue, starting the chat's drain; the
+// caller holds mu.
+func (d *dispatcher) enqueue(ctx context.Context, j job) {
+	key := chatOf(j.u)
 	q, running := d.queues[key]
 	d.queues[key] = append(q, j)
 	if !running {
 		d.wg.Add(1)
 		go d.drain(ctx, key)
 	}
-	d.mu.Unlock()
-	return j.done
 }
 
 // drain handles a chat's queue until it is empty.
@@ -79,9 +95,17 @@ func (d *dispatcher) drain(ctx context.Context, key int64) {
 		d.mu.Unlock()
 
 		d.sem <- struct{}{}
-		d.handle(context.WithoutCancel(ctx), j.u)
+		outcome := d.handle(context.WithoutCancel(ctx), j.u, j.tries <= 1)
 		<-d.sem
-		close(j.done)
+		if outcome == outcomeRetry && j.tries > 1 {
+			j.tries--
+			time.Sleep(time.Second) // let the holder of the chat, or the store, recover
+			d.mu.Lock()
+			d.queues[key] = append(d.queues[key], j)
+			d.mu.Unlock()
+			continue
+		}
+		j.done <- outcome
 	}
 }
 

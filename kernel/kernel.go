@@ -72,6 +72,7 @@ type Kernel struct {
 	bound      map[string]*command // by action: the command that runs it
 	menu       []*command
 	missing    []Secret
+	ready      *readiness
 
 	disp *dispatcher
 }
@@ -110,6 +111,7 @@ func New(opts Options) (*Kernel, error) {
 		byName:    map[string]*command{},
 		bound:     map[string]*command{},
 		missing:   missing,
+		ready:     newReadiness(),
 	}
 	if k.log == nil {
 		k.log = slog.New(slog.DiscardHandler)
@@ -157,6 +159,9 @@ func New(opts Options) (*Kernel, error) {
 	}
 	if err := k.checkLinks(); err != nil {
 		return nil, err
+	}
+	for name := range k.limits {
+		k.metrics.rateLimited.WithLabelValues(name)
 	}
 	k.disp = newDispatcher(cfg.Updates.Workers, k.handle)
 	return k, nil

@@ -181,7 +181,7 @@ func TestConcurrentUpdatesOneChatInOrder(t *testing.T) {
 				}
 			})
 			u := h.Private(13)
-			var dones []<-chan struct{}
+			var dones []<-chan string
 			for i := range 50 {
 				upd := u.MessageUpdate(fmt.Sprintf("/seq %d", i))
 				dones = append(dones, h.Kernel.Submit(context.Background(), &upd))
@@ -606,7 +606,7 @@ func TestOneUserTwoChats(t *testing.T) {
 				}
 			})
 			private, group := h.Private(50), h.Group(-500, 50)
-			var dones []<-chan struct{}
+			var dones []<-chan string
 			for i := range 20 {
 				for _, c := range []*kerneltest.Chat{private, group} {
 					upd := c.MessageUpdate(fmt.Sprintf("/seq %s%d", c.Type[:1], i))

@@ -22,7 +22,16 @@ func NewLogger(w io.Writer, cfg LogConfig) *slog.Logger {
 	if text {
 		return slog.New(ContextHandler(tint.NewTextHandler(w, &tint.Options{Level: level, TimeFormat: "15:04:05.000", NoColor: !isTerminal(w)})))
 	}
-	return slog.New(ContextHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+	return slog.New(ContextHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: readableDurations})))
+}
+
+// readableDurations writes durations as "1.5s" rather than nanoseconds, so
+// a JSON log reads as the text one does.
+func readableDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 type logAttrsKey struct{}

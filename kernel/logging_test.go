@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestContextHandlerAddsUpdateAttrs(t *testing.T) {
@@ -20,5 +21,19 @@ func TestContextHandlerAddsUpdateAttrs(t *testing.T) {
 	}
 	if strings.Contains(lines[1], "chat=") {
 		t.Fatalf("without context: %q", lines[1])
+	}
+}
+
+// TestDurationsAreReadable: every log format writes a duration as "1.5s",
+// never as nanoseconds.
+func TestDurationsAreReadable(t *testing.T) {
+	for _, format := range []string{"json", "text"} {
+		var buf bytes.Buffer
+		log := NewLogger(&buf, LogConfig{Level: "info", Format: format})
+		log.Info("retrying", "retry_in", 1500*time.Millisecond, slog.Group("g", "d", 2*time.Minute))
+		out := buf.String()
+		if !strings.Contains(out, "1.5s") || !strings.Contains(out, "2m0s") || strings.Contains(out, "1500000000") {
+			t.Errorf("%s log: %s", format, out)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -210,6 +212,14 @@ func (r *Registrar) RateLimit(name string, def ratelimit.Limit) {
 		def = l
 	}
 	r.k.limits[full] = def
+}
+
+// Metrics is where the plugin registers its own metrics: the process's
+// one registry, served at /metrics, with every name prefixed
+// "bot_<plugin>_". Labels must take bounded values only (never a user,
+// chat, email or id); document each metric in the plugin's README.
+func (r *Registrar) Metrics() prometheus.Registerer {
+	return prometheus.WrapRegistererWithPrefix("bot_"+r.plugin+"_", r.k.registry)
 }
 
 // Logger returns a logger tagged with the plugin's name.

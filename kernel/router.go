@@ -24,6 +24,9 @@ const (
 	outcomeLimited   = "rate_limited"
 	outcomeError     = "error"
 	outcomeIgnored   = "ignored"
+	// outcomeRetry: not handled (the chat stayed locked, the store did not
+	// answer); a webhook answers "deliver it again".
+	outcomeRetry = "retry"
 )
 
 func updateKind(u *gotgbot.Update) string {
@@ -45,16 +48,19 @@ func newRef() string {
 }
 
 // handle runs the whole pipeline for one update: dedupe, rate limit, chat
-// lock, session load, route, guards, handler, save if changed.
-func (k *Kernel) handle(ctx context.Context, u *gotgbot.Update) {
+// lock, session load, route, guards, handler, save if changed. lastTry is
+// false when a failure to lock or load may be answered with outcomeRetry
+// (the update comes again); on the last try it is apologized for.
+func (k *Kernel) handle(ctx context.Context, u *gotgbot.Update, lastTry bool) string {
 	start := time.Now()
 	kind := updateKind(u)
-	outcome := k.handleUpdate(ctx, u)
+	outcome := k.handleUpdate(ctx, u, lastTry)
 	k.metrics.updates.WithLabelValues(kind, outcome).Inc()
 	k.metrics.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	return outcome
 }
 
-func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
+func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bool) string {
 	var chat *gotgbot.Chat
 	var user *gotgbot.User
 	switch {
@@ -79,7 +85,7 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 	c.Lang = k.catalog.Match(user.LanguageCode)
 
 	if ok, wait, err := k.allow(c, "default"); err != nil {
-		return k.storeFailed(c, "rate_limit", err)
+		return k.notHandled(c, "rate_limit", err, lastTry)
 	} else if !ok {
 		k.tellLimited(c, "default", wait)
 		return outcomeLimited
@@ -89,23 +95,27 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 	// session belongs to the user: a private chat is its user; a group takes
 	// the chat's lock, then the user's (always in that order, so no two
 	// updates wait for each other crosswise).
+	// Waiting for the lock is bounded: past handler_timeout the update is
+	// handed back ("deliver it again") rather than handled late.
+	lockCtx, cancelLock := context.WithTimeout(ctx, k.cfg.Updates.HandlerTimeout)
+	defer cancelLock()
 	if user.Id != chat.Id {
-		unlockChat, err := k.store.Lock(ctx, "chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
+		unlockChat, err := k.store.Lock(lockCtx, "chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
 		if err != nil {
-			return k.storeFailed(c, "lock", err)
+			return k.notHandled(c, "lock", err, lastTry)
 		}
 		defer unlockChat()
 	}
-	unlock, err := k.store.Lock(ctx, "user:"+strconv.FormatInt(user.Id, 10), k.cfg.Updates.LockTTL)
+	unlock, err := k.store.Lock(lockCtx, "user:"+strconv.FormatInt(user.Id, 10), k.cfg.Updates.LockTTL)
 	if err != nil {
-		return k.storeFailed(c, "lock", err)
+		return k.notHandled(c, "lock", err, lastTry)
 	}
 	defer unlock()
 
 	c.sessKey = sessionKey(user.Id)
 	raw, version, err := k.store.Get(ctx, c.sessKey, k.cfg.Session.TTL)
 	if err != nil {
-		return k.storeFailed(c, "load", err)
+		return k.notHandled(c, "load", err, lastTry)
 	}
 	if c.sess, err = decodeSession(raw); err != nil {
 		c.Log.Warn("session does not decode; starting afresh", "err", err)
@@ -154,6 +164,18 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update) string {
 		return outcomeError
 	}
 	return outcome
+}
+
+// notHandled is an update the store kept from being handled (its chat
+// stayed locked, the store did not answer): handed back to be delivered
+// again, or, on its last try, apologized for.
+func (k *Kernel) notHandled(c *Ctx, op string, err error, lastTry bool) string {
+	if !lastTry {
+		k.metrics.storeErrors.WithLabelValues(op).Inc()
+		c.Log.Warn("update not handled; it will come again", "op", op, "err", err)
+		return outcomeRetry
+	}
+	return k.storeFailed(c, op, err)
 }
 
 func (k *Kernel) storeFailed(c *Ctx, op string, err error) string {

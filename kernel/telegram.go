@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"slices"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,11 +22,16 @@ type retryClient struct {
 	retries int
 	maxWait time.Duration
 	onRetry func(method string)
+	observe func(method string, took time.Duration, err error)
 }
 
 func (c *retryClient) RequestWithContext(ctx context.Context, token, method string, params map[string]any, opts *gotgbot.RequestOpts) (json.RawMessage, error) {
 	for attempt := 0; ; attempt++ {
+		start := time.Now()
 		res, err := c.BotClient.RequestWithContext(ctx, token, method, params, opts)
+		if c.observe != nil {
+			c.observe(method, time.Since(start), err)
+		}
 		var te *gotgbot.TelegramError
 		if err == nil || method == "getUpdates" || attempt >= c.retries || !errors.As(err, &te) || te.Code != http.StatusTooManyRequests {
 			return res, err
@@ -60,7 +67,8 @@ func (k *Kernel) newBot() error {
 		DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: tg.APIURL, Timeout: tg.RequestTimeout},
 	}
 	client := &retryClient{BotClient: base, retries: tg.SendRetries, maxWait: tg.MaxRetryAfter,
-		onRetry: func(method string) { k.metrics.telegramRetries.WithLabelValues(method).Inc() }}
+		onRetry: func(method string) { k.metrics.telegramRetries.WithLabelValues(metricMethod(method)).Inc() },
+		observe: k.observeTelegram}
 	bot, err := gotgbot.NewBot(token, &gotgbot.BotOpts{DisableTokenCheck: true, BotClient: client})
 	if err != nil {
 		return cfgErr("telegram.token", "must look like 123456:ABC... (from @BotFather)")
@@ -190,4 +198,32 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// observeTelegram counts one Bot API attempt by method and result.
+func (k *Kernel) observeTelegram(method string, took time.Duration, err error) {
+	method = metricMethod(method)
+	k.metrics.telegramDuration.WithLabelValues(method).Observe(took.Seconds())
+	result := "ok"
+	var te *gotgbot.TelegramError
+	switch {
+	case err == nil:
+	case errors.As(err, &te) && te.Code == http.StatusTooManyRequests:
+		result = "rate_limited"
+	case errors.As(err, &te) && te.Code >= 500:
+		result = "server_error"
+	case errors.As(err, &te):
+		result = "client_error"
+	default:
+		result = "network"
+	}
+	k.metrics.telegramRequests.WithLabelValues(method, result).Inc()
+}
+
+// metricMethod keeps the method label bounded.
+func metricMethod(method string) string {
+	if slices.Contains(telegramMethods, method) {
+		return method
+	}
+	return "other"
 }

@@ -2,33 +2,52 @@ package kernel
 
 import (
 	"context"
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // AllowedUpdates are the update kinds the bot asks Telegram for.
 var AllowedUpdates = []string{"message", "callback_query"}
 
-// Run serves until ctx ends: it starts the plugins' services, publishes the
-// command menu, serves health, metrics and (in webhook mode) the webhook,
-// and polls otherwise. On return, in-flight updates were drained (bounded by
-// http.shutdown_timeout), services stopped and the store closed.
+// Readiness components, as /readyz names them.
+const (
+	readyTelegram = "telegram"
+	readyWebhook  = "webhook"
+	readyDraining = "shutdown"
+)
+
+// ErrTokenRefused is returned by Run when Telegram refuses the bot token.
+var ErrTokenRefused error = &ConfigError{Key: "telegram.token", Err: errors.New("Telegram refused the bot token (401/404): check TELEGRAM_BOT_TOKEN with @BotFather")}
+
+// Run serves until ctx ends. It binds the HTTP listeners first, so
+// /healthz answers and /readyz says what is missing while the bot starts:
+// it checks the token with getMe (a token Telegram refuses stops the start
+// with ErrTokenRefused; a network failure is retried, /readyz not ready,
+// until it succeeds), starts the plugins' services, publishes the command
+// menu, then registers the webhook (in webhook mode) or polls. When ctx
+// ends, /readyz reports the shutdown, in-flight updates finish (bounded by
+// http.shutdown_timeout), the listeners close, services stop and the store
+// closes; a shutdown that ctx asked for returns nil.
 func (k *Kernel) Run(ctx context.Context) error {
 	defer k.Close()
-	if me, err := k.bot.GetMeWithContext(ctx, nil); err == nil {
-		k.bot.User = *me
-	} else {
-		k.log.Warn("getMe failed; deep links will be missing", "err", err)
+	k.ready.set(readyTelegram, "checking the bot token (getMe)")
+	webhook := k.cfg.Telegram.Webhook.URL != ""
+	var hook http.Handler
+	if webhook {
+		hook = k.WebhookHandler()
+		k.ready.set(readyWebhook, "not registered yet (setWebhook)")
+	}
+	lis, err := k.serve(hook)
+	if err != nil {
+		return err
+	}
+	defer lis.close()
+	if err := k.checkToken(ctx); err != nil {
+		return k.stopped(ctx, err)
 	}
 	started, err := k.startServices(ctx)
 	defer k.stopServices(started)
@@ -38,67 +57,124 @@ func (k *Kernel) Run(ctx context.Context) error {
 	if err := k.setCommands(ctx); err != nil {
 		k.log.Warn("could not publish the command menu", "err", err)
 	}
-
-	mux := k.HTTPHandler()
-	webhook := k.cfg.Telegram.Webhook.URL != ""
-	if webhook {
-		u, _ := url.Parse(k.cfg.Telegram.Webhook.URL)
-		path := u.Path
-		if path == "" {
-			path = "/"
-		}
-		mux.Handle(path, k.WebhookHandler())
-	}
-	srv := &http.Server{Addr: k.cfg.HTTP.ListenAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ln, err := net.Listen("tcp", k.cfg.HTTP.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", k.cfg.HTTP.ListenAddr, err)
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	k.log.Info("serving", "addr", ln.Addr().String(), "webhook", webhook, "plugins", k.enabled)
-
 	var pollDone chan struct{}
 	if webhook {
-		w := k.cfg.Telegram.Webhook
-		if _, err := k.bot.SetWebhookWithContext(ctx, w.URL, &gotgbot.SetWebhookOpts{
-			SecretToken: w.Secret, AllowedUpdates: AllowedUpdates, MaxConnections: int64(w.MaxConnections),
-			DropPendingUpdates: k.cfg.Telegram.DropPending,
-		}); err != nil {
-			_ = srv.Close()
-			return fmt.Errorf("setWebhook: %w", err)
+		if err := k.registerWebhook(ctx); err != nil {
+			return k.stopped(ctx, err)
 		}
 	} else {
-		if _, err := k.bot.DeleteWebhookWithContext(ctx, &gotgbot.DeleteWebhookOpts{DropPendingUpdates: k.cfg.Telegram.DropPending}); err != nil {
+		if _, err := k.bot.DeleteWebhookWithContext(ctx, &gotgbot.DeleteWebhookOpts{DropPendingUpdates: k.cfg.Telegram.DropPending}); err != nil && ctx.Err() == nil {
 			k.log.Warn("deleteWebhook failed", "err", err)
 		}
 		pollDone = make(chan struct{})
 		go func() { defer close(pollDone); k.Poll(ctx) }()
 	}
+	k.log.Info("serving", "webhook", webhook, "plugins", k.enabled, "bot", k.bot.Username)
 
+	var serveErr error
 	select {
 	case <-ctx.Done():
-	case err := <-serveErr:
+	case err := <-lis.failed():
 		if !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("http server: %w", err)
+			serveErr = fmt.Errorf("http server: %w", err)
 		}
 	}
-	k.log.Info("shutting down: draining updates")
+	k.ready.set(readyDraining, "draining: finishing the updates in flight")
+	k.log.Info("shutting down: finishing the updates in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), k.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	if pollDone != nil {
 		<-pollDone
 	}
 	if err := k.disp.close(sctx); err != nil {
-		k.log.Warn("updates still running at shutdown", "err", err)
+		k.log.Error("updates still running when http.shutdown_timeout ran out", "err", err)
 	}
-	return srv.Shutdown(sctx)
+	if err := lis.shutdown(sctx); err != nil && serveErr == nil {
+		serveErr = fmt.Errorf("http shutdown: %w", err)
+	}
+	k.log.Info("stopped")
+	return serveErr
+}
+
+// stopped is the error Run returns when start-up stops: none when ctx
+// ended (a signal during start-up is a clean stop).
+func (k *Kernel) stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// checkToken asks getMe until it succeeds, ctx ends, or Telegram refuses
+// the token (401 or 404: it does not exist), retrying network failures and
+// 5xx with backoff while /readyz says why the bot is not ready.
+func (k *Kernel) checkToken(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		me, err := k.bot.GetMeWithContext(ctx, nil)
+		if err == nil {
+			k.bot.User = *me
+			k.ready.set(readyTelegram, "")
+			k.metrics.telegramUp.Set(1)
+			return nil
+		}
+		var te *gotgbot.TelegramError
+		if errors.As(err, &te) && (te.Code == http.StatusUnauthorized || te.Code == http.StatusNotFound) {
+			k.ready.set(readyTelegram, "the bot token was refused")
+			return ErrTokenRefused
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		k.ready.set(readyTelegram, "getMe failed, retrying: "+err.Error())
+		k.log.Warn("Telegram is not answering getMe; retrying", "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+// registerWebhook calls setWebhook until it succeeds; a 4xx answer (a URL
+// Telegram refuses) stops the start.
+func (k *Kernel) registerWebhook(ctx context.Context) error {
+	w := k.cfg.Telegram.Webhook
+	backoff := time.Second
+	for {
+		_, err := k.bot.SetWebhookWithContext(ctx, w.URL, &gotgbot.SetWebhookOpts{
+			SecretToken: w.Secret, AllowedUpdates: AllowedUpdates, MaxConnections: int64(w.MaxConnections),
+			DropPendingUpdates: k.cfg.Telegram.DropPending,
+		})
+		if err == nil {
+			k.ready.set(readyWebhook, "")
+			return nil
+		}
+		var te *gotgbot.TelegramError
+		if errors.As(err, &te) && te.Code >= 400 && te.Code < 500 && te.Code != http.StatusTooManyRequests {
+			k.ready.set(readyWebhook, "Telegram refused the webhook URL")
+			return fmt.Errorf("setWebhook %s: %w", w.URL, err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		k.ready.set(readyWebhook, "setWebhook failed, retrying: "+err.Error())
+		k.log.Warn("setWebhook failed; retrying", "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
 }
 
 // Poll long-polls getUpdates until ctx ends. The next getUpdates, which
 // acknowledges a batch, waits for the batch to be handled (up to
 // updates.poll_ack_wait), so a crash rarely loses an update, and dedupe
-// makes a redelivery harmless.
+// makes a redelivery harmless. A token Telegram refuses later (revoked)
+// makes /readyz not ready until it is accepted again.
 func (k *Kernel) Poll(ctx context.Context) {
 	var offset int64
 	backoff := time.Second
@@ -112,6 +188,8 @@ func (k *Kernel) Poll(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
+			k.ready.set(readyTelegram, "getUpdates failed: "+err.Error())
+			k.metrics.telegramUp.Set(0)
 			k.log.Warn("getUpdates failed", "err", err, "retry_in", backoff)
 			select {
 			case <-ctx.Done():
@@ -121,11 +199,15 @@ func (k *Kernel) Poll(ctx context.Context) {
 			backoff = min(backoff*2, 30*time.Second)
 			continue
 		}
+		if backoff > time.Second {
+			k.ready.set(readyTelegram, "")
+			k.metrics.telegramUp.Set(1)
+		}
 		backoff = time.Second
-		var waits []<-chan struct{}
+		var waits []<-chan string
 		for i := range updates {
 			offset = updates[i].UpdateId + 1
-			if done := k.disp.submit(ctx, &updates[i]); done != nil {
+			if done := k.disp.submit(ctx, &updates[i], pollTries); done != nil {
 				waits = append(waits, done)
 			}
 		}
@@ -147,70 +229,13 @@ func (k *Kernel) Poll(ctx context.Context) {
 	}
 }
 
-// Submit hands one update to the dispatcher and returns a channel closed
-// when it was handled (nil after shutdown began). Transports call it.
-func (k *Kernel) Submit(ctx context.Context, u *gotgbot.Update) <-chan struct{} {
-	return k.disp.submit(ctx, u)
+// Submit hands one update to the dispatcher, as a webhook's (tried once),
+// and returns a channel that receives its outcome (nil after shutdown
+// began). Transports call it.
+func (k *Kernel) Submit(ctx context.Context, u *gotgbot.Update) <-chan string {
+	return k.disp.submit(ctx, u, 1)
 }
 
-// HandleUpdate runs one update synchronously (benchmarks, tests).
-func (k *Kernel) HandleUpdate(ctx context.Context, u *gotgbot.Update) { k.handle(ctx, u) }
-
-// WebhookHandler accepts Telegram's webhook POSTs: the secret token header
-// must match (else 401, nothing processed), the body is bounded, and the
-// request is answered once the update was handled (or timed out), so a
-// crash makes Telegram redeliver rather than lose it.
-func (k *Kernel) WebhookHandler() http.Handler {
-	secret := []byte(k.cfg.Telegram.Webhook.Secret)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		got := []byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token"))
-		if len(secret) == 0 || subtle.ConstantTimeCompare(got, secret) != 1 {
-			k.metrics.updates.WithLabelValues("webhook", "unauthorized").Inc()
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, k.cfg.Telegram.Webhook.MaxBodyBytes))
-		if err != nil {
-			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		var u gotgbot.Update
-		if err := json.Unmarshal(body, &u); err != nil {
-			http.Error(w, "bad update", http.StatusBadRequest)
-			return
-		}
-		done := k.disp.submit(context.WithoutCancel(r.Context()), &u)
-		if done == nil {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
-			return
-		}
-		select {
-		case <-done:
-		case <-r.Context().Done():
-		case <-time.After(k.cfg.Updates.HandlerTimeout):
-		}
-		w.WriteHeader(http.StatusOK)
-	})
-}
-
-// HTTPHandler serves /healthz, /readyz (the store answers) and /metrics.
-func (k *Kernel) HTTPHandler() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := k.store.Ping(ctx); err != nil {
-			k.metrics.storeErrors.WithLabelValues("ping").Inc()
-			http.Error(w, "store unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(k.registry, promhttp.HandlerOpts{}))
-	return mux
-}
+// HandleUpdate runs one update synchronously (benchmarks, tests, the
+// console).
+func (k *Kernel) HandleUpdate(ctx context.Context, u *gotgbot.Update) { k.handle(ctx, u, true) }

@@ -5,8 +5,10 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -232,3 +234,14 @@ func (r *Redis) Ping(ctx context.Context) error {
 func (r *Redis) Close() error { return nil }
 
 var _ Store = (*Redis)(nil)
+
+// LogTo routes go-redis's own log lines (connection errors it retries; it
+// logs errors only by default) into l at WARN, as structured records,
+// instead of unstructured lines on stderr. It is process-wide.
+func LogTo(l *slog.Logger) { redis.SetLogger(redisLogger{l.With("component", "redis")}) }
+
+type redisLogger struct{ l *slog.Logger }
+
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)))
+}
