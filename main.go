@@ -6,6 +6,9 @@
 package main
 
 import (
+	"net/http"
+	"time"
+
 	"github.com/copperx-bot/payoutbot/kernel/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -68,6 +71,7 @@ var subcommands = []struct{ name, usage, help string }{
 	{"emulator", "[--addr HOST:PORT]", "serve the CopperX emulator on its own, for a bot started separately"},
 	{"check-config", "", "validate the configuration and the locales without secrets; list what is enabled"},
 	{"genkey", "", "print a new SESSION_ENCRYPTION_KEY"},
+	{"healthcheck", "[--url URL]", "exit 0 when the bot's /healthz answers (a container's health check: no shell needed)"},
 	{"version", "", "print the version and the source revision"},
 	{"help", "", "this list"},
 }
@@ -92,6 +96,7 @@ type flags struct {
 	verbose bool
 	addr    string
 	fee     string
+	url     string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -148,6 +153,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "emulator":
 		return runEmulator(ctx, f, stdout)
+	case "healthcheck":
+		return healthcheck(ctx, f.url)
 	}
 
 	s, err := loadSettings(f.config)
@@ -204,7 +211,7 @@ func defineFlags(fl *flag.FlagSet, cmd string, f *flags) {
 	if defPath == "" {
 		defPath = "config.yaml"
 	}
-	if cmd != "genkey" && cmd != "emulator" {
+	if cmd != "genkey" && cmd != "emulator" && cmd != "healthcheck" {
 		fl.StringVar(&f.config, "config", defPath, "path of config.yaml ("+kernel.PathEnv+")")
 	}
 	switch cmd {
@@ -213,6 +220,8 @@ func defineFlags(fl *flag.FlagSet, cmd string, f *flags) {
 		fl.StringVar(&f.script, "script", "", "replay this chat script and exit (its \"#! --flag value\" lines are flags too)")
 		fl.StringVar(&f.lang, "lang", "en", "your Telegram language code")
 		fl.BoolVar(&f.verbose, "verbose", false, "log at the configured level (default: warnings only)")
+	case "healthcheck":
+		fl.StringVar(&f.url, "url", "http://127.0.0.1:8080/healthz", "the URL to probe")
 	case "emulator":
 		fl.StringVar(&f.addr, "addr", "127.0.0.1:8090", "listen address")
 		fl.StringVar(&f.fee, "fee", "0", "fee in percent of outgoing transfers")
@@ -352,6 +361,25 @@ func runEmulator(ctx context.Context, f flags, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return sandbox.Emulator(ctx, sandbox.EmulatorOptions{Addr: f.addr, OTP: "123456", KYC: kyc, Fee: fee, Out: stdout})
+}
+
+// healthcheck probes url: nil when it answers 200 within 3 seconds.
+func healthcheck(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %s", url, res.Status)
+	}
+	return nil
 }
 
 // scriptFlags reads a chat script's "#! --flag value" lines.

@@ -5,8 +5,10 @@ import (
 	"strings"
 )
 
-// start welcomes the user with a button menu of the enabled features; a deep
-// link (/start <command>) runs that command instead.
+// start is the home screen: a welcome, a line from each plugin that has
+// one (who is logged in, a balance), and a button per menu command the
+// user can use now; a deep link (/start <command>) runs that command
+// instead.
 func (k *Kernel) start(c *Ctx) error {
 	if len(c.args) == 1 {
 		if cmd := k.byName[strings.ToLower(c.args[0])]; cmd != nil && (cmd.route == nil || cmd.route.plugin != "kernel") {
@@ -17,16 +19,26 @@ func (k *Kernel) start(c *Ctx) error {
 	if u := c.Update.Message; u != nil && u.From != nil {
 		name = u.From.FirstName
 	}
-	_, err := c.Say("kernel.start.welcome", map[string]any{"name": name}, k.menuKeyboard(c))
+	text := c.T("kernel.start.welcome", map[string]any{"name": name})
+	plugin := c.plugin
+	for _, h := range k.home {
+		c.plugin = h.plugin
+		if line := h.line(c); line != "" {
+			text += "\n\n" + line
+		}
+	}
+	c.plugin = plugin
+	text += "\n\n" + c.T("kernel.start.pick", nil)
+	_, err := c.Send(text, k.menuKeyboard(c))
 	return err
 }
 
-// menuKeyboard has a button per enabled feature command of the menu, two
-// per row.
+// menuKeyboard has a button per menu command the user can use now (see
+// Ctx.Offered), two per row.
 func (k *Kernel) menuKeyboard(c *Ctx) *Keyboard {
 	var buttons []Button
 	for _, cmd := range k.menu {
-		if cmd.route == nil || cmd.route.plugin == "kernel" {
+		if cmd.route == nil || cmd.route.plugin == "kernel" || !c.Offered(cmd.route.name) {
 			continue
 		}
 		if b, ok := c.actionButton(c.T("commands."+cmd.name, nil), cmd.route.name); ok {
@@ -125,4 +137,32 @@ func (k *Kernel) runAction(c *Ctx) error {
 	}
 	c.endFlowQuietly()
 	return k.runCommand(c, cmd, c.args[1:])
+}
+
+// Offered reports whether menus offer action to the user now: a command
+// binds it, its guards' quiet checks pass, and its Offer (if any) agrees.
+func (c *Ctx) Offered(action string) bool {
+	rt := c.k.actions[action]
+	if rt == nil || c.k.bound[action] == nil {
+		return false
+	}
+	plugin := c.plugin
+	defer func() { c.plugin = plugin }()
+	for _, g := range rt.guards {
+		gd := c.k.guards[g]
+		if gd == nil {
+			return false
+		}
+		if gd.check != nil {
+			c.plugin = gd.plugin
+			if !gd.check(c) {
+				return false
+			}
+		}
+	}
+	if rt.offer != nil {
+		c.plugin = rt.plugin
+		return rt.offer(c)
+	}
+	return true
 }

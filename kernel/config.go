@@ -41,6 +41,7 @@ var ShortEnv = map[string]string{
 	"ADMIN_ADDR":             "http.admin_addr",
 	"REDIS_URL":              "redis.url",
 	"SESSION_ENCRYPTION_KEY": "session.encryption_key",
+	"SESSION_PREVIOUS_KEYS":  "session.previous_keys",
 	"COPPERX_API_URL":        "copperx.api_url",
 	"LOG_LEVEL":              "log.level",
 	"LOG_FORMAT":             "log.format",
@@ -119,6 +120,10 @@ type LogConfig struct {
 type SessionConfig struct {
 	TTL           time.Duration `koanf:"ttl"`
 	EncryptionKey string        `koanf:"encryption_key"`
+	// PreviousKeys still open tokens sealed before a key rotation; each
+	// session is sealed again with EncryptionKey when its user comes back.
+	// Drop a key once session.ttl has passed since the rotation.
+	PreviousKeys []string `koanf:"previous_keys"`
 }
 
 // UpdatesConfig tunes the update pipeline.
@@ -177,7 +182,7 @@ func DefaultConfig() Config {
 			APIURL:         "https://api.telegram.org",
 			RequestTimeout: 15 * time.Second,
 			PollTimeout:    30 * time.Second,
-			MaxRetryAfter:  30 * time.Second,
+			MaxRetryAfter:  60 * time.Second,
 			SendRetries:    3,
 			Webhook:        WebhookConfig{MaxConnections: 40, MaxBodyBytes: 1 << 20},
 		},
@@ -188,7 +193,7 @@ func DefaultConfig() Config {
 		Redis:   store.RedisConfig{KeyPrefix: "cxbot:"},
 		Session: SessionConfig{TTL: 30 * 24 * time.Hour},
 		Updates: UpdatesConfig{
-			DedupeWindow: 64, LockTTL: 90 * time.Second, HandlerTimeout: 60 * time.Second,
+			DedupeWindow: 64, LockTTL: 15 * time.Second, HandlerTimeout: 60 * time.Second,
 			Workers: 64, MaxTextLength: 1024, PollAckWait: 2 * time.Second,
 		},
 		Flows: FlowsConfig{Timeout: 15 * time.Minute},
@@ -606,8 +611,8 @@ func (c *Config) validate() error {
 	if c.Updates.HandlerTimeout < time.Second {
 		add("updates.handler_timeout", "must be at least 1s, not %s", c.Updates.HandlerTimeout)
 	}
-	if c.Updates.LockTTL <= c.Updates.HandlerTimeout {
-		add("updates.lock_ttl", "must be longer than updates.handler_timeout (%s)", c.Updates.HandlerTimeout)
+	if c.Updates.LockTTL < 3*time.Second || c.Updates.LockTTL > 5*time.Minute {
+		add("updates.lock_ttl", "must be between 3s and 5m (it is renewed every third of it while an update runs), not %s", c.Updates.LockTTL)
 	}
 	if c.Updates.Workers < 1 {
 		add("updates.workers", "must be at least 1")

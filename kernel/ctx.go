@@ -208,10 +208,13 @@ func (c *Ctx) FlowSecret(key string) secret.Secret {
 	if f == nil || f.Sealed[key] == nil {
 		return secret.Secret{}
 	}
-	v, err := c.k.sealer.Open(f.Sealed[key], c.flowAAD(key))
+	v, rotated, err := c.k.sealer.OpenRotated(f.Sealed[key], c.flowAAD(key))
 	if err != nil {
 		c.Log.Warn("flow secret does not open", "key", key)
 		return secret.Secret{}
+	}
+	if rotated {
+		_ = c.SetFlowSecret(key, v) // sealed again with the current key
 	}
 	return v
 }

@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"slices"
+
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -162,6 +164,7 @@ func (k *Kernel) WebhookHandler() http.Handler {
 // admin one (metrics and pprof, for a private network only).
 type listeners struct {
 	servers []*http.Server
+	addrs   []string // bound addresses, public first
 	errs    chan error
 }
 
@@ -198,6 +201,7 @@ func (k *Kernel) serve(webhook http.Handler) (*listeners, error) {
 			ErrorLog:          nil,
 		}
 		l.servers = append(l.servers, srv)
+		l.addrs = append(l.addrs, ln.Addr().String())
 		go func() { l.errs <- srv.Serve(ln) }()
 		k.log.Info("listening", "addr", ln.Addr().String(), "admin", handler != http.Handler(public))
 		return nil
@@ -211,7 +215,18 @@ func (k *Kernel) serve(webhook http.Handler) (*listeners, error) {
 			return nil, err
 		}
 	}
+	k.mu.Lock()
+	k.addrs = l.addrs
+	k.mu.Unlock()
 	return l, nil
+}
+
+// Addrs are the addresses Run listens on, the public one first (none
+// before Run bound them).
+func (k *Kernel) Addrs() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.addrs)
 }
 
 // failed is an error from a server that stopped on its own.

@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"sync"
+
 	"errors"
 	"fmt"
 	"io/fs"
@@ -61,7 +63,8 @@ type Kernel struct {
 	actions    map[string]*route
 	callbacks  map[string]*route
 	flows      map[string]*flowDef
-	guards     map[string]GuardFunc
+	guards     map[string]*guard
+	home       []homeLine
 	listeners  map[reflect.Type][]eventHandler
 	errorHooks []errorHook
 	limits     map[string]ratelimit.Limit
@@ -73,6 +76,9 @@ type Kernel struct {
 	menu       []*command
 	missing    []Secret
 	ready      *readiness
+
+	mu    sync.Mutex
+	addrs []string // where Run listens
 
 	disp *dispatcher
 }
@@ -105,7 +111,7 @@ func New(opts Options) (*Kernel, error) {
 		actions:   map[string]*route{},
 		callbacks: map[string]*route{},
 		flows:     map[string]*flowDef{},
-		guards:    map[string]GuardFunc{},
+		guards:    map[string]*guard{},
 		listeners: map[reflect.Type][]eventHandler{},
 		limits:    map[string]ratelimit.Limit{"default": cfg.RateLimits["default"]},
 		byName:    map[string]*command{},
@@ -189,6 +195,15 @@ func (k *Kernel) openStore(opts Options) error {
 	sealer, err := secret.NewSealer(key)
 	if err != nil {
 		return &ConfigError{Key: "session.encryption_key", Err: err}
+	}
+	for i, prev := range cfg.Session.PreviousKeys {
+		b, err := secret.ParseKey(prev)
+		if err != nil {
+			return &ConfigError{Key: fmt.Sprintf("session.previous_keys[%d]", i), Err: err}
+		}
+		if sealer, err = sealer.WithPrevious(b); err != nil {
+			return &ConfigError{Key: fmt.Sprintf("session.previous_keys[%d]", i), Err: err}
+		}
 	}
 	k.sealer = sealer
 

@@ -663,7 +663,7 @@ func TestShutdownFinishesInFlightUpdates(t *testing.T) {
 }
 
 func TestReplyAfterHandlerDeadline(t *testing.T) {
-	h, _ := newDemo(t, "updates: {handler_timeout: 1s, lock_ttl: 2s}\n")
+	h, _ := newDemo(t, "updates: {handler_timeout: 1s, lock_ttl: 3s}\n")
 	r := h.Private(63).Send("/late")
 	if !r.Contains("Hello late!") {
 		t.Fatalf("no reply after the handler's deadline: %q", r.Text())
@@ -820,5 +820,136 @@ func TestFakeRefusesUnmodifiedMarkup(t *testing.T) {
 	refused := h.API.Refused()
 	if len(refused) != 2 || !strings.Contains(refused[1].Description, "message is not modified") {
 		t.Fatalf("refusals = %+v", refused)
+	}
+}
+
+// TestEncryptionKeyRotation: with the old key among session.previous_keys,
+// a session sealed before the rotation still opens, and is sealed again
+// with the new key, so the old key can go once every session was seen.
+func TestEncryptionKeyRotation(t *testing.T) {
+	oldKey, newKey := strings.Repeat("11", 32), strings.Repeat("22", 32)
+	st := store.NewMemory()
+	build := func(env ...string) (*kerneltest.Harness, *tokenPlugin) {
+		d := &tokenPlugin{}
+		return kerneltest.New(t, kerneltest.Options{
+			Config:       "plugins:\n  tok: {enabled: true}\ncommands:\n  - {name: settok, action: tok.set}\n  - {name: gettok, action: tok.get}\n",
+			Plugins:      []kernel.Plugin{d},
+			ExtraLocales: map[string]string{"en": "commands:\n  settok: x\n  gettok: y\n"},
+			Store:        st, Env: env,
+		}), d
+	}
+	before, _ := build("SESSION_ENCRYPTION_KEY=" + oldKey)
+	before.Private(5).Send("/settok")
+
+	rotated, d := build("SESSION_ENCRYPTION_KEY="+newKey, "SESSION_PREVIOUS_KEYS="+oldKey)
+	rotated.Private(5).Send("/gettok")
+	if d.got != "jwt-very-secret" {
+		t.Fatalf("token after the rotation = %q", d.got)
+	}
+	after, d := build("SESSION_ENCRYPTION_KEY=" + newKey)
+	after.Private(5).Send("/gettok")
+	if d.got != "jwt-very-secret" {
+		t.Fatalf("token with the old key dropped = %q: the session was not sealed again", d.got)
+	}
+}
+
+// TestLockIsRenewedWhileTheUpdateRuns: an update that runs longer than
+// updates.lock_ttl keeps its user's lock (it is renewed), so a second
+// update of that user waits for it instead of running alongside.
+func TestLockIsRenewedWhileTheUpdateRuns(t *testing.T) {
+	h, d := newDemo(t, "updates: {lock_ttl: 3s, handler_timeout: 20s}\n", func(o *kerneltest.Options) {
+		o.Store = store.NewMemory() // real time: the lock must outlive its ttl
+	})
+	u := h.Private(93)
+	slow := make(chan struct{})
+	go func() { u.Send("/slow"); close(slow) }()
+	<-d.entered
+	second := make(chan struct{})
+	go func() { u.Send("/seq x"); close(second) }()
+	select {
+	case <-second:
+		t.Fatal("a second update ran while the first held the lock")
+	case <-time.After(4 * time.Second): // past lock_ttl: only renewal keeps the lock
+	}
+	close(d.release)
+	<-slow
+	<-second
+	if d.maxSeen.Load() != 1 {
+		t.Fatalf("%d updates of one user ran at once", d.maxSeen.Load())
+	}
+}
+
+// TestTelegram5xxIsRetried: a reply the Bot API answers with a 502 is sent
+// again (bounded), not lost.
+func TestTelegram5xxIsRetried(t *testing.T) {
+	h, _ := newDemo(t, "")
+	h.API.Fail("sendMessage", http.StatusBadGateway, 0, 2)
+	h.Private(25).Send("/greet").Expect(t, "Hello")
+	if n := len(h.API.Calls("sendMessage")); n != 3 {
+		t.Fatalf("sendMessage calls = %d, want two 502s and the retry", n)
+	}
+}
+
+// gate has a guard with a quiet check, an action offered only while the
+// gate is closed, and a line on the home screen.
+type gate struct{}
+
+func (gate) Name() string { return "gate" }
+func (gate) Setup(r *kernel.Registrar) error {
+	open := func(c *kernel.Ctx) bool { var ok bool; return c.Get("gate.open", &ok) && ok }
+	r.Guard("gate", func(c *kernel.Ctx) (bool, error) {
+		_, err := c.Send("closed", nil)
+		return open(c), err
+	}, kernel.Quietly(open))
+	r.Action("open", func(c *kernel.Ctx) error { return c.Set("gate.open", true) }, kernel.Offer(func(c *kernel.Ctx) bool { return !open(c) }))
+	r.Action("inside", func(c *kernel.Ctx) error { _, err := c.Send("inside", nil); return err }, kernel.Guard("gate"))
+	r.Home(func(c *kernel.Ctx) string {
+		if open(c) {
+			return "The gate is open."
+		}
+		return "The gate is closed."
+	})
+	return nil
+}
+
+// TestHomeScreenKnowsTheUser: /start shows the plugins' lines and offers
+// only what the user can do now.
+func TestHomeScreenKnowsTheUser(t *testing.T) {
+	h := kerneltest.New(t, kerneltest.Options{
+		Config:       "plugins:\n  gate: {enabled: true}\ncommands:\n  - {name: open, action: gate.open, menu: true}\n  - {name: inside, action: gate.inside, menu: true}\n",
+		Plugins:      []kernel.Plugin{gate{}},
+		ExtraLocales: map[string]string{"en": "commands:\n  open: Open the gate\n  inside: Go inside\n"},
+	})
+	u := h.Private(94)
+	labels := func(r kerneltest.Replies) []string {
+		var out []string
+		for _, b := range r[0].Message.AllButtons() {
+			out = append(out, b.Text)
+		}
+		return out
+	}
+	r := u.Send("/start").Expect(t, "The gate is closed.")
+	if got := labels(r); !slices.Equal(got, []string{"Open the gate"}) {
+		t.Fatalf("menu while closed = %v", got)
+	}
+	u.Send("/open")
+	r = u.Send("/start").Expect(t, "The gate is open.")
+	if got := labels(r); !slices.Equal(got, []string{"Go inside"}) {
+		t.Fatalf("menu while open = %v", got)
+	}
+}
+
+// TestSlowUpdateShowsTyping: an update still running after a moment shows
+// "typing…" in the chat; a quick one does not.
+func TestSlowUpdateShowsTyping(t *testing.T) {
+	h, d := newDemo(t, "")
+	h.Private(95).Send("/greet")
+	if got := h.API.ChatActions(95); len(got) != 0 {
+		t.Fatalf("a quick update showed %v", got)
+	}
+	time.AfterFunc(1200*time.Millisecond, func() { close(d.release) })
+	h.Private(96).Send("/slow")
+	if got := h.API.ChatActions(96); !slices.Equal(got, []string{"typing"}) {
+		t.Fatalf("a slow update showed %v, want typing", got)
 	}
 }

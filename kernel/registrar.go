@@ -40,6 +40,7 @@ type route struct {
 	guards  []string
 	private bool
 	limit   string // full name: "<plugin>.<limit>"
+	offer   func(c *Ctx) bool
 }
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
@@ -152,8 +153,10 @@ func (r *Registrar) Flow(name string, f FlowSpec, opts ...ActionOption) {
 }
 
 // Guard provides a guard other plugins name in kernel.Guard: name is the
-// plugin's own name or "<plugin>.<name>" ("auth", "auth.kyc").
-func (r *Registrar) Guard(name string, g GuardFunc) {
+// plugin's own name or "<plugin>.<name>" ("auth", "auth.kyc"). Quietly
+// gives it a check without replies or calls, so menus offer only what the
+// user may do now.
+func (r *Registrar) Guard(name string, g GuardFunc, opts ...GuardOption) {
 	if name != r.plugin && !strings.HasPrefix(name, r.plugin+".") {
 		r.fail("guard %q: name it %q or %q.<name>", name, r.plugin, r.plugin)
 		return
@@ -162,7 +165,42 @@ func (r *Registrar) Guard(name string, g GuardFunc) {
 		r.fail("guard %q provided twice", name)
 		return
 	}
-	r.k.guards[name] = g
+	gd := &guard{plugin: r.plugin, run: g}
+	for _, o := range opts {
+		o(gd)
+	}
+	r.k.guards[name] = gd
+}
+
+// GuardOption refines a guard.
+type GuardOption func(*guard)
+
+// Quietly is the guard's check without side effects (no reply, no API
+// call): whether the user would pass right now, for menus.
+func Quietly(check func(c *Ctx) bool) GuardOption { return func(g *guard) { g.check = check } }
+
+// guard is a provided guard.
+type guard struct {
+	plugin string
+	run    GuardFunc
+	check  func(c *Ctx) bool // nil: menus assume it passes
+}
+
+// Offer says when menus offer the action (log in: while logged out; log
+// out: while logged in); the guards' quiet checks apply too.
+func Offer(when func(c *Ctx) bool) ActionOption { return func(r *route) { r.offer = when } }
+
+// Home adds a line to the /start screen, in plugin order: who is logged
+// in, a balance. "" adds nothing. It runs as the plugin, must be quick,
+// and should not fail the screen (log and return "" instead).
+func (r *Registrar) Home(line func(c *Ctx) string) {
+	r.k.home = append(r.k.home, homeLine{plugin: r.plugin, line: line})
+}
+
+// homeLine is a plugin's line of the /start screen.
+type homeLine struct {
+	plugin string
+	line   func(c *Ctx) string
 }
 
 // Link declares the actions of other plugins (or the kernel) that the

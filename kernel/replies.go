@@ -140,6 +140,13 @@ func (c *Ctx) SendPhoto(name string, png []byte, caption string, kb *Keyboard) (
 	return id, err
 }
 
+// SendDocument sends a file (a CSV statement) with an HTML caption.
+func (c *Ctx) SendDocument(name string, data []byte, caption string, kb *Keyboard) (int64, error) {
+	id, err := c.k.sendDocument(c, c.ChatID, name, data, caption, kb)
+	c.touch(id)
+	return id, err
+}
+
 // Answer answers the button tap with a short notice (or an alert); only the
 // first answer counts, later ones are ignored.
 func (c *Ctx) Answer(text string, alert bool) {

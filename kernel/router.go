@@ -1,6 +1,10 @@
 package kernel
 
 import (
+	"sync"
+
+	"github.com/copperx-bot/payoutbot/kernel/store"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -84,33 +88,30 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 	}
 	c.Lang = k.catalog.Match(user.LanguageCode)
 
-	if ok, wait, err := k.allow(c, "default"); err != nil {
-		return k.notHandled(c, "rate_limit", err, lastTry)
-	} else if !ok {
-		k.tellLimited(c, "default", wait)
-		return outcomeLimited
-	}
-
 	// One update of a chat at a time, and of a user at a time, since the
 	// session belongs to the user: a private chat is its user; a group takes
 	// the chat's lock, then the user's (always in that order, so no two
-	// updates wait for each other crosswise).
-	// Waiting for the lock is bounded: past handler_timeout the update is
-	// handed back ("deliver it again") rather than handled late.
+	// updates wait for each other crosswise). Locks are short and renewed
+	// while the update runs, so a replica that dies frees its chats within
+	// updates.lock_ttl. Waiting for a lock is bounded: past
+	// handler_timeout the update is handed back ("deliver it again").
 	lockCtx, cancelLock := context.WithTimeout(ctx, k.cfg.Updates.HandlerTimeout)
 	defer cancelLock()
+	var leases []*store.Lease
 	if user.Id != chat.Id {
-		unlockChat, err := k.store.Lock(lockCtx, "chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
+		lease, err := k.store.Lock(lockCtx, "chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
 		if err != nil {
 			return k.notHandled(c, "lock", err, lastTry)
 		}
-		defer unlockChat()
+		defer lease.Release()
+		leases = append(leases, lease)
 	}
-	unlock, err := k.store.Lock(lockCtx, "user:"+strconv.FormatInt(user.Id, 10), k.cfg.Updates.LockTTL)
+	lease, err := k.store.Lock(lockCtx, "user:"+strconv.FormatInt(user.Id, 10), k.cfg.Updates.LockTTL)
 	if err != nil {
 		return k.notHandled(c, "lock", err, lastTry)
 	}
-	defer unlock()
+	defer lease.Release()
+	defer k.keepLocks(c, append(leases, lease))()
 
 	c.sessKey = sessionKey(user.Id)
 	raw, version, err := k.store.Get(ctx, c.sessKey, k.cfg.Session.TTL)
@@ -122,9 +123,17 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 		c.sess = &session{}
 	}
 	c.parkForeignFlow()
+	// Dedupe before the rate limit: Telegram's redeliveries of an update
+	// handled already must not use up the user's allowance.
 	if c.sess.seen(u.UpdateId) {
 		c.Log.Info("duplicate update ignored", "update_id", u.UpdateId)
 		return outcomeDuplicate
+	}
+	if ok, wait, err := k.allow(c, "default"); err != nil {
+		return k.notHandled(c, "rate_limit", err, lastTry)
+	} else if !ok {
+		k.tellLimited(c, "default", wait)
+		return outcomeLimited
 	}
 	if c.sess.Lang != "" {
 		c.Lang = c.sess.Lang
@@ -132,7 +141,9 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 
 	hctx, cancel := context.WithTimeout(withLogAttrs(ctx, slog.Int64("chat", chat.Id), slog.String("ref", ref)), k.cfg.Updates.HandlerTimeout)
 	c.Context = hctx
+	stopTyping := k.typingAfter(c, typingDelay)
 	err = k.route(c)
+	stopTyping()
 	cancel()
 	c.Context = ctx
 	outcome := outcomeOK
@@ -164,6 +175,35 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 		return outcomeError
 	}
 	return outcome
+}
+
+// typingDelay is how long an update runs before the chat shows "typing…".
+const typingDelay = 800 * time.Millisecond
+
+// keepLocks renews leases every third of updates.lock_ttl until the
+// returned stop is called (the update is done).
+func (k *Kernel) keepLocks(c *Ctx, leases []*store.Lease) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(k.cfg.Updates.LockTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, l := range leases {
+					ctx, cancel := context.WithTimeout(context.WithoutCancel(c), k.cfg.Updates.LockTTL/3)
+					if err := l.Renew(ctx); err != nil {
+						c.Log.Error("could not renew the lock of a running update", "err", err)
+					}
+					cancel()
+				}
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // notHandled is an update the store kept from being handled (its chat
@@ -315,11 +355,11 @@ func (k *Kernel) admit(c *Ctx, rt *route) (bool, error) {
 	}
 	for _, g := range rt.guards {
 		// A guard runs as its own plugin: its buttons and limits are its own.
-		owner, _, _ := strings.Cut(g, ".")
+		gd := k.guards[g]
 		plugin := c.plugin
-		c.plugin = owner
-		ok, err := k.guards[g](c)
-		if c.plugin == owner {
+		c.plugin = gd.plugin
+		ok, err := gd.run(c)
+		if c.plugin == gd.plugin {
 			c.plugin = plugin
 		}
 		if err != nil {

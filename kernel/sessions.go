@@ -114,11 +114,12 @@ func (s *session) principal(sealer *secret.Sealer, aad []byte) (*Principal, erro
 	if !s.opened && !s.tokenSet {
 		s.opened = true
 		if ct, ok := s.Sealed[sealedToken]; ok {
-			tok, err := sealer.Open(ct, aad)
+			tok, rotated, err := sealer.OpenRotated(ct, aad)
 			if err != nil {
 				return nil, fmt.Errorf("open token: %w", err)
 			}
 			s.token = tok
+			s.tokenSet = rotated // sealed again with the current key on save
 		}
 	}
 	p := *s.Principal

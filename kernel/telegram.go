@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"sync"
+
 	"slices"
 
 	"bytes"
@@ -15,8 +17,12 @@ import (
 	"github.com/PaulSonOfLars/gotgbot/v2"
 )
 
-// retryClient honours Telegram's 429 retry_after for every method but
-// getUpdates, up to a configured number of tries and wait.
+// retryClient retries Bot API calls (all but getUpdates, which its loop
+// retries itself) a bounded number of times: after a 429 it waits the
+// retry_after Telegram asks for (up to telegram.max_retry_after), after a
+// 5xx a short backoff (0.5s, 1s, 2s...). A 5xx may come after Telegram
+// did the work, so a retried send can, rarely, show twice: better than a
+// receipt that never arrives.
 type retryClient struct {
 	gotgbot.BotClient
 	retries int
@@ -26,6 +32,7 @@ type retryClient struct {
 }
 
 func (c *retryClient) RequestWithContext(ctx context.Context, token, method string, params map[string]any, opts *gotgbot.RequestOpts) (json.RawMessage, error) {
+	backoff := 500 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
 		res, err := c.BotClient.RequestWithContext(ctx, token, method, params, opts)
@@ -33,14 +40,22 @@ func (c *retryClient) RequestWithContext(ctx context.Context, token, method stri
 			c.observe(method, time.Since(start), err)
 		}
 		var te *gotgbot.TelegramError
-		if err == nil || method == "getUpdates" || attempt >= c.retries || !errors.As(err, &te) || te.Code != http.StatusTooManyRequests {
+		if err == nil || method == "getUpdates" || attempt >= c.retries || !errors.As(err, &te) {
 			return res, err
 		}
-		wait := time.Second
-		if te.ResponseParams != nil && te.ResponseParams.RetryAfter > 0 {
-			wait = time.Duration(te.ResponseParams.RetryAfter) * time.Second
-		}
-		if wait > c.maxWait {
+		var wait time.Duration
+		switch {
+		case te.Code == http.StatusTooManyRequests:
+			wait = time.Second
+			if te.ResponseParams != nil && te.ResponseParams.RetryAfter > 0 {
+				wait = time.Duration(te.ResponseParams.RetryAfter) * time.Second
+			}
+			if wait > c.maxWait {
+				return res, err
+			}
+		case te.Code >= 500:
+			wait, backoff = backoff, backoff*2
+		default:
 			return res, err
 		}
 		if c.onRetry != nil {
@@ -162,6 +177,48 @@ func (k *Kernel) sendPhoto(c *Ctx, chatID int64, name string, png []byte, captio
 		return 0, fmt.Errorf("sendPhoto: %w", err)
 	}
 	return m.MessageId, nil
+}
+
+func (k *Kernel) sendDocument(c *Ctx, chatID int64, name string, data []byte, caption string, kb *Keyboard) (int64, error) {
+	mk, err := kb.markup()
+	if err != nil {
+		return 0, err
+	}
+	opts := &gotgbot.SendDocumentOpts{Caption: caption, ParseMode: gotgbot.ParseModeHTML}
+	if mk != nil {
+		opts.ReplyMarkup = *mk
+	}
+	m, err := k.bot.SendDocumentWithContext(replyCtx(c), chatID, gotgbot.InputFileByReader(name, bytes.NewReader(data)), opts)
+	if err != nil {
+		return 0, fmt.Errorf("sendDocument: %w", err)
+	}
+	return m.MessageId, nil
+}
+
+// typingAfter shows "typing…" in the chat when the update is still being
+// handled after delay (a slow CopperX call), renewed every 4.5 seconds
+// (Telegram shows it for 5) until stop is called.
+func (k *Kernel) typingAfter(c *Ctx, delay time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(c), k.cfg.Telegram.RequestTimeout)
+				if _, err := k.bot.SendChatActionWithContext(ctx, c.ChatID, "typing", nil); err != nil {
+					c.Log.Debug("sendChatAction failed", "err", err)
+				}
+				cancel()
+				t.Reset(4500 * time.Millisecond)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 func (k *Kernel) answer(c *Ctx, id, text string, alert bool) {

@@ -540,7 +540,7 @@ func (c *Console) onEvent(chatID int64, e fakebot.Event) {
 	}
 	m := e.Message
 	switch e.Kind {
-	case "send", "photo", "edit":
+	case "send", "photo", "document", "edit":
 		head := fmt.Sprintf("%s #%d › ", who, m.ID)
 		if e.Kind == "edit" {
 			head = fmt.Sprintf("%s ✎ edited #%d › ", who, m.ID)
@@ -552,6 +552,15 @@ func (c *Console) onEvent(chatID int64, e fakebot.Event) {
 			}
 			fmt.Fprintf(&plain, "%s🖼  photo: %s\n", head, path)
 			fmt.Fprintf(&shown, "%s🖼  photo: %s\n", c.style(ansiBold, head), path)
+			head = strings.Repeat(" ", utf8.RuneCountInString(head))
+		}
+		if e.Kind == "document" {
+			path, err := c.saveFile(m, m.FileName, m.Document)
+			if err != nil {
+				path = "(could not save the file: " + err.Error() + ")"
+			}
+			fmt.Fprintf(&plain, "%s📄 file %s: %s\n", head, m.FileName, path)
+			fmt.Fprintf(&shown, "%s📄 file %s: %s\n", c.style(ansiBold, head), m.FileName, path)
 			head = strings.Repeat(" ", utf8.RuneCountInString(head))
 		}
 		body := c.body(m.Text, m.ParseMode, false)
@@ -638,6 +647,12 @@ func (c *Console) buttonLines(m *fakebot.Message) string {
 }
 
 func (c *Console) savePhoto(m *fakebot.Message) (string, error) {
+	return c.saveFile(m, "photo.png", m.Photo)
+}
+
+// saveFile writes a photo or document the bot sent into the console's
+// folder (a temp folder Close removes, unless PhotoDir was given).
+func (c *Console) saveFile(m *fakebot.Message, name string, data []byte) (string, error) {
 	if c.photoDir == "" {
 		dir, err := os.MkdirTemp("", "payoutbot-chat-")
 		if err != nil {
@@ -645,8 +660,8 @@ func (c *Console) savePhoto(m *fakebot.Message) (string, error) {
 		}
 		c.photoDir, c.tempDir = dir, true
 	}
-	path := filepath.Join(c.photoDir, fmt.Sprintf("photo-%d-%d.png", m.ChatID, m.ID))
-	return path, os.WriteFile(path, m.Photo, 0o600)
+	path := filepath.Join(c.photoDir, fmt.Sprintf("%d-%d-%s", m.ChatID, m.ID, filepath.Base(name)))
+	return path, os.WriteFile(path, data, 0o600)
 }
 
 // check runs a --expect (want=true) or --expect-not against the replies to

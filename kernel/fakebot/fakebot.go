@@ -25,9 +25,10 @@ import (
 
 // Call is one request the bot made to the Bot API.
 type Call struct {
-	Method string
-	Params map[string]string
-	Files  map[string][]byte
+	Method    string
+	Params    map[string]string
+	Files     map[string][]byte
+	FileNames map[string]string
 }
 
 // Int returns a numeric parameter (0 when absent).
@@ -52,6 +53,8 @@ type Message struct {
 	ParseMode string
 	Buttons   [][]Button
 	Photo     []byte
+	Document  []byte // a file sent with sendDocument
+	FileName  string // its name
 	Deleted   bool
 	Edits     int
 	FromUser  bool // a message the user sent (tracked for deletes)
@@ -106,6 +109,7 @@ type BotAPI struct {
 	commands map[string]string // language → JSON of setMyCommands
 
 	refused []Refusal
+	actions []chatAction
 
 	hookMu  sync.Mutex // serializes hook calls, so they see events in order
 	hooks   []func(chatID int64, e Event)
@@ -184,6 +188,25 @@ func (b *BotAPI) Calls(methods ...string) []Call {
 	for _, c := range b.calls {
 		if len(methods) == 0 || contains(methods, c.Method) {
 			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// chatAction is a sendChatAction ("typing").
+type chatAction struct {
+	chatID int64
+	action string
+}
+
+// ChatActions lists the actions ("typing") shown in a chat, in order.
+func (b *BotAPI) ChatActions(chatID int64) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, a := range b.actions {
+		if a.chatID == chatID {
+			out = append(out, a.action)
 		}
 	}
 	return out
@@ -296,7 +319,7 @@ func (b *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	method := parts[1]
-	call := Call{Method: method, Params: map[string]string{}, Files: map[string][]byte{}}
+	call := Call{Method: method, Params: map[string]string{}, Files: map[string][]byte{}, FileNames: map[string]string{}}
 	if err := r.ParseMultipartForm(32 << 20); err == nil && r.MultipartForm != nil {
 		for k, v := range r.MultipartForm.Value {
 			call.Params[k] = v[0]
@@ -305,6 +328,7 @@ func (b *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 			f, err := fhs[0].Open()
 			if err == nil {
 				call.Files[k], _ = io.ReadAll(f)
+				call.FileNames[k] = fhs[0].Filename
 				f.Close()
 			}
 		}
@@ -396,15 +420,22 @@ func (b *BotAPI) apply(c Call) (any, int, string) {
 	case "setMyCommands":
 		b.commands[c.Params["language_code"]] = c.Params["commands"]
 		return true, 0, ""
-	case "sendMessage", "sendPhoto":
+	case "sendChatAction":
+		b.actions = append(b.actions, chatAction{chatID: chatID, action: c.Params["action"]})
+		return true, 0, ""
+	case "sendMessage", "sendPhoto", "sendDocument":
 		if chatID == 0 {
 			return nil, 400, "Bad Request: chat_id is empty"
 		}
 		m := b.newMessage(chatID)
 		m.Text, m.ParseMode = c.Params["text"], c.Params["parse_mode"]
 		kind := "send"
-		if c.Method == "sendPhoto" {
+		switch c.Method {
+		case "sendPhoto":
 			m.Text, m.Photo, kind = c.Params["caption"], c.Files["photo"], "photo"
+		case "sendDocument":
+			m.Text, m.Document, kind = c.Params["caption"], c.Files["document"], "document"
+			m.FileName = c.FileNames["document"]
 		}
 		if m.Text == "" && kind == "send" {
 			return nil, 400, "Bad Request: message text is empty"

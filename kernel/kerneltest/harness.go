@@ -286,7 +286,7 @@ func (r Replies) Text() string {
 		switch {
 		case e.Kind == "answer" && e.Answer != "":
 			b.WriteString(e.Answer + "\n")
-		case e.Kind == "send" || e.Kind == "edit" || e.Kind == "photo":
+		case e.Kind == "send" || e.Kind == "edit" || e.Kind == "photo" || e.Kind == "document":
 			b.WriteString(e.Message.Text + "\n")
 		}
 	}

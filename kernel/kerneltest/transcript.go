@@ -58,8 +58,11 @@ func (tr *Transcript) Record(input string, r Replies) {
 	tr.b.WriteString(input + "\n")
 	for _, e := range r {
 		switch {
-		case e.Kind == "send" || e.Kind == "edit" || e.Kind == "photo":
+		case e.Kind == "send" || e.Kind == "edit" || e.Kind == "photo" || e.Kind == "document":
 			fmt.Fprintf(&tr.b, "[%s #%d]\n%s\n", e.Kind, e.Message.ID, e.Message.Text)
+			if e.Kind == "document" {
+				fmt.Fprintf(&tr.b, "(file %s, %d bytes)\n", e.Message.FileName, len(e.Message.Document))
+			}
 			tr.buttons(e.Message)
 		case e.Kind == "markup" && len(e.Message.Buttons) == 0:
 			fmt.Fprintf(&tr.b, "[buttons removed #%d]\n", e.Message.ID)

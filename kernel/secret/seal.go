@@ -64,8 +64,11 @@ func GenerateKey() (string, error) {
 }
 
 // Sealer encrypts secrets with AES-256-GCM. It is safe for concurrent use.
+// It seals with its key and opens with it or any previous key, so a key
+// can be rotated without logging anyone out (see WithPrevious).
 type Sealer struct {
-	aead cipher.AEAD
+	aead     cipher.AEAD
+	previous []cipher.AEAD
 }
 
 // NewSealer returns a Sealer for a 32-byte key (see ParseKey).
@@ -84,6 +87,21 @@ func NewSealer(key []byte) (*Sealer, error) {
 	return &Sealer{aead: aead}, nil
 }
 
+// WithPrevious returns a Sealer that still opens what the previous keys
+// sealed (OpenRotated says when a value needs sealing again with the
+// current key). A previous key that is not 32 bytes is an error.
+func (z *Sealer) WithPrevious(keys ...[]byte) (*Sealer, error) {
+	out := &Sealer{aead: z.aead, previous: append([]cipher.AEAD(nil), z.previous...)}
+	for i, key := range keys {
+		prev, err := NewSealer(key)
+		if err != nil {
+			return nil, fmt.Errorf("previous key %d: %w", i+1, err)
+		}
+		out.previous = append(out.previous, prev.aead)
+	}
+	return out, nil
+}
+
 // Seal encrypts s. aad (associated data, e.g. "user:42") is authenticated
 // but not stored: Open must be given the same aad, which binds a ciphertext
 // to its owner. The result is: format byte (1) | 12-byte nonce | ciphertext+tag.
@@ -96,17 +114,26 @@ func (z *Sealer) Seal(s Secret, aad []byte) ([]byte, error) {
 	return z.aead.Seal(out, out[1:1+nonceSize], []byte(s.v), additional(aad)), nil
 }
 
-// Open decrypts a value produced by Seal with the same key and aad. Any
-// failure is ErrDecrypt.
+// Open decrypts a value produced by Seal with the same key (or a previous
+// one) and aad. Any failure is ErrDecrypt.
 func (z *Sealer) Open(ct, aad []byte) (Secret, error) {
+	s, _, err := z.OpenRotated(ct, aad)
+	return s, err
+}
+
+// OpenRotated is Open that also reports whether a previous key opened ct:
+// the value should then be sealed again with the current key.
+func (z *Sealer) OpenRotated(ct, aad []byte) (s Secret, rotated bool, err error) {
 	if len(ct) < 1+nonceSize+tagSize || ct[0] != formatV1 {
-		return Secret{}, ErrDecrypt
+		return Secret{}, false, ErrDecrypt
 	}
-	pt, err := z.aead.Open(nil, ct[1:1+nonceSize], ct[1+nonceSize:], additional(aad))
-	if err != nil {
-		return Secret{}, ErrDecrypt
+	for i, aead := range append([]cipher.AEAD{z.aead}, z.previous...) {
+		pt, err := aead.Open(nil, ct[1:1+nonceSize], ct[1+nonceSize:], additional(aad))
+		if err == nil {
+			return Secret{v: string(pt)}, i > 0, nil
+		}
 	}
-	return Secret{v: string(pt)}, nil
+	return Secret{}, false, ErrDecrypt
 }
 
 // additional authenticates the format byte together with the caller's aad.

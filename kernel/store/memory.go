@@ -235,7 +235,7 @@ func (m *Memory) Delete(ctx context.Context, keys ...string) error {
 // Lock implements Store. Waiters block on a channel that is closed when
 // the holder unlocks (or on a timer until the holder's lock expires); there
 // is no polling.
-func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
+func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (*Lease, error) {
 	if ttl <= 0 {
 		return nil, fmt.Errorf("store: lock %q: %w", key, errBadTTL)
 	}
@@ -260,8 +260,7 @@ func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 			l := &memLock{expires: now.Add(ttl), released: make(chan struct{})}
 			m.locks[key] = l
 			m.mu.Unlock()
-			var once sync.Once
-			return func() { once.Do(func() { m.unlock(key, l) }) }, nil
+			return NewLease(func(context.Context) error { return m.renew(key, l, ttl) }, func() { m.unlock(key, l) }), nil
 		}
 		wait := held.expires.Sub(now)
 		m.mu.Unlock()
@@ -283,6 +282,18 @@ func lockErr(key string, err error) error {
 }
 
 // unlock releases l if it is still the lock held on key.
+// renew pushes l's expiry, if l still holds key.
+func (m *Memory) renew(key string, l *memLock, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if m.locks[key] != l || !now.Before(l.expires) {
+		return fmt.Errorf("store: renew lock %q: %w", key, ErrLockLost)
+	}
+	l.expires = now.Add(ttl)
+	return nil
+}
+
 func (m *Memory) unlock(key string, l *memLock) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -67,11 +67,11 @@ func TestMemorySweep(t *testing.T) {
 	// The expired lock was swept, so it is free.
 	lctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	unlock, err := m.Lock(lctx, "l", time.Second)
+	lease, err := m.Lock(lctx, "l", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	unlock()
+	lease.Release()
 }
 
 func TestMemoryBackgroundSweep(t *testing.T) {

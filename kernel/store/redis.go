@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -172,7 +171,7 @@ const (
 // Lock implements Store with SET NX PX and a random token, retrying with
 // jittered exponential backoff (2ms to 50ms) until ctx ends. unlock deletes
 // the key only if it still holds our token.
-func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
+func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (*Lease, error) {
 	if ttl <= 0 {
 		return nil, fmt.Errorf("store: lock %q: %w", key, errBadTTL)
 	}
@@ -210,17 +209,32 @@ func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 		}
 	}
 
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
-			defer cancel()
-			// An error leaves the lock to expire after ttl; nobody else is
-			// harmed, so there is nothing useful to report.
-			_ = unlockScript.Run(uctx, r.rdb, []string{k}, token).Err()
-		})
-	}, nil
+	renew := func(ctx context.Context) error {
+		n, err := renewScript.Run(ctx, r.rdb, []string{k}, token, ms(ttl)).Int()
+		switch {
+		case err != nil:
+			return fmt.Errorf("store: renew lock %q: %w", key, err)
+		case n == 0:
+			return fmt.Errorf("store: renew lock %q: %w", key, ErrLockLost)
+		}
+		return nil
+	}
+	release := func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
+		defer cancel()
+		// An error leaves the lock to expire after ttl; nobody else is
+		// harmed, so there is nothing useful to report.
+		_ = unlockScript.Run(uctx, r.rdb, []string{k}, token).Err()
+	}
+	return NewLease(renew, release), nil
 }
+
+// renewScript pushes a lock's expiry if it still holds the caller's token.
+var renewScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
+return 0`)
 
 // Ping implements Store.
 func (r *Redis) Ping(ctx context.Context) error {

@@ -30,16 +30,16 @@ func TestRedisPrefixIsolation(t *testing.T) {
 	if ok, err := b.SetNX(ctx, "k", []byte("from b"), time.Minute); err != nil || !ok {
 		t.Fatalf("b SetNX = %v, %v", ok, err)
 	}
-	unlock, err := a.Lock(ctx, "k", time.Second)
+	leaseA, err := a.Lock(ctx, "k", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
-	unlockB, err := b.Lock(ctx, "k", time.Second)
+	defer leaseA.Release()
+	leaseB, err := b.Lock(ctx, "k", time.Second)
 	if err != nil {
 		t.Fatalf("b cannot lock while a holds its own lock: %v", err)
 	}
-	unlockB()
+	leaseB.Release()
 	for _, k := range []string{prefix + "a:k", prefix + "b:k", prefix + "a:lock:k"} {
 		if n, err := rdb.Exists(ctx, k).Result(); err != nil || n != 1 {
 			t.Errorf("key %q: exists = %d, %v", k, n, err)
@@ -92,7 +92,7 @@ func TestRedisRoundTrips(t *testing.T) {
 	_, _ = s.SetNX(ctx, "warm", nil, time.Minute)
 	_, _, _ = s.Get(ctx, "warm", time.Minute)
 	if u, err := s.Lock(ctx, "warm", time.Second); err == nil {
-		u()
+		u.Release()
 	}
 
 	steps := []struct {
@@ -109,7 +109,7 @@ func TestRedisRoundTrips(t *testing.T) {
 		{"Lock+unlock", func() error {
 			u, err := s.Lock(ctx, "l", time.Second)
 			if err == nil {
-				u()
+				u.Release()
 			}
 			return err
 		}, 2},

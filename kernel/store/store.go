@@ -16,6 +16,8 @@
 package store
 
 import (
+	"sync"
+
 	"context"
 	"errors"
 	"time"
@@ -40,12 +42,13 @@ type Store interface {
 	Delete(ctx context.Context, keys ...string) error
 	// Lock takes an exclusive lock on key (across processes for Redis),
 	// waiting until it is free or ctx ends (then the error wraps both
-	// ErrLockTimeout and ctx.Err()); the lock expires after ttl if never
-	// released. unlock is safe to call more than once; it releases only
-	// the caller's own lock (token compare in Redis), so a holder whose
+	// ErrLockTimeout and ctx.Err()); the lock expires ttl after it was
+	// taken or last renewed (Lease.Renew), so a holder that dies frees it
+	// within ttl. Lease.Release is safe to call more than once; it releases
+	// only the caller's own lock (token compare in Redis), so a holder whose
 	// lock expired and was taken by another does not release the new one.
 	// Locks live in their own namespace: Lock("k") does not touch value "k".
-	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
+	Lock(ctx context.Context, key string, ttl time.Duration) (*Lease, error)
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 	// Close releases resources held by the store itself (the Memory sweeper);
@@ -55,6 +58,30 @@ type Store interface {
 
 // ErrConflict is returned by CompareAndSwap when the stored version differs.
 var ErrConflict = errors.New("store: version conflict")
+
+// Lease is a lock its holder keeps: Renew pushes its expiry ttl from now
+// (ErrLockLost when it had expired and another took it), Release frees it.
+type Lease struct {
+	renew   func(ctx context.Context) error
+	release func()
+	once    sync.Once
+}
+
+// NewLease is a Lease over the store's own renew and release (for Store
+// implementations).
+func NewLease(renew func(ctx context.Context) error, release func()) *Lease {
+	return &Lease{renew: renew, release: release}
+}
+
+// Renew pushes the lock's expiry ttl from now.
+func (l *Lease) Renew(ctx context.Context) error { return l.renew(ctx) }
+
+// Release frees the lock; calling it again does nothing.
+func (l *Lease) Release() { l.once.Do(l.release) }
+
+// ErrLockLost is returned by Lease.Renew when the lock expired before it
+// was renewed (and may be held by another now).
+var ErrLockLost = errors.New("store: lock lost")
 
 // ErrLockTimeout is returned (wrapping the context's error) when Lock gives
 // up because its context ended before the lock became free.

@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LockExclusion", testLockExclusion},
 		{"LockBlocksUntilUnlock", testLockBlocks},
 		{"LockExpires", testLockExpires},
+		{"LockRenew", testLockRenew},
 		{"UnlockForeignLock", testUnlockForeign},
 		{"LockContextCancel", testLockCancel},
 		{"LockNamespace", testLockNamespace},
@@ -372,11 +373,11 @@ func testSlidingTTL(t *testing.T, s store.Store, advance func(time.Duration)) {
 
 func lock(t *testing.T, s store.Store, key string, ttl time.Duration) func() {
 	t.Helper()
-	unlock, err := s.Lock(ctxT(t), key, ttl)
+	lease, err := s.Lock(ctxT(t), key, ttl)
 	if err != nil {
 		t.Fatalf("Lock(%q): %v", key, err)
 	}
-	return unlock
+	return lease.Release
 }
 
 // wantLocked checks that key is held by someone else right now.
@@ -384,9 +385,9 @@ func wantLocked(t *testing.T, s store.Store, key string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond)
 	defer cancel()
-	unlock, err := s.Lock(ctx, key, time.Second)
+	lease, err := s.Lock(ctx, key, time.Second)
 	if err == nil {
-		unlock()
+		lease.Release()
 		t.Fatalf("Lock(%q) succeeded, want it held", key)
 	}
 	if !errors.Is(err, store.ErrLockTimeout) || !errors.Is(err, context.DeadlineExceeded) {
@@ -401,12 +402,12 @@ func testLockExclusion(t *testing.T, s store.Store, _ func(time.Duration)) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			unlock, err := s.Lock(ctx, "counter", 5*time.Second)
+			lease, err := s.Lock(ctx, "counter", 5*time.Second)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			defer unlock()
+			defer lease.Release()
 			if inside.Add(1) != 1 {
 				t.Error("two holders inside the lock")
 			}
@@ -433,7 +434,7 @@ func testLockBlocks(t *testing.T, s store.Store, _ func(time.Duration)) {
 	go func() {
 		u, err := s.Lock(ctxT(t), "k", 5*time.Second)
 		if err == nil {
-			u()
+			u.Release()
 		}
 		got <- err
 	}()
@@ -461,6 +462,27 @@ func testLockExpires(t *testing.T, s store.Store, advance func(time.Duration)) {
 	wantLocked(t, s, "k")
 	advance(ttl + 100*time.Millisecond)
 	lock(t, s, "k", time.Second)()
+}
+
+func testLockRenew(t *testing.T, s store.Store, advance func(time.Duration)) {
+	const ttl = 300 * time.Millisecond
+	lease, err := s.Lock(ctxT(t), "k", ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	advance(200 * time.Millisecond)
+	if err := lease.Renew(ctxT(t)); err != nil {
+		t.Fatalf("Renew while held: %v", err)
+	}
+	advance(200 * time.Millisecond) // 400ms after the lock, 200ms after the renewal
+	wantLocked(t, s, "k")
+	advance(200 * time.Millisecond) // past the renewed expiry
+	other := lock(t, s, "k", 5*time.Second)
+	if err := lease.Renew(ctxT(t)); !errors.Is(err, store.ErrLockLost) {
+		t.Fatalf("Renew of a lock another holds = %v, want ErrLockLost", err)
+	}
+	wantLocked(t, s, "k") // and the other's lock is untouched
+	other()
 }
 
 func testUnlockForeign(t *testing.T, s store.Store, advance func(time.Duration)) {
@@ -510,7 +532,7 @@ func testLockNamespace(t *testing.T, s store.Store, _ func(time.Duration)) {
 func testLockBadTTL(t *testing.T, s store.Store, _ func(time.Duration)) {
 	for _, ttl := range []time.Duration{0, -time.Second} {
 		if u, err := s.Lock(ctxT(t), "k", ttl); err == nil {
-			u()
+			u.Release()
 			t.Fatalf("Lock with ttl %s succeeded", ttl)
 		}
 	}
