@@ -46,7 +46,14 @@ type Ctx struct {
 	sessKey  string
 	answered bool
 	touched  map[int64]bool // messages sent or edited during this update
+	// irreversible: the update did what cannot be undone (money moved).
+	irreversible bool
 }
+
+// Irreversible marks the update as having done what cannot be undone (a
+// transfer submitted): if its session then cannot be saved, the kernel
+// logs it instead of telling the user to try again.
+func (c *Ctx) Irreversible() { c.irreversible = true }
 
 // T returns the localized message key with data interpolated (values are
 // HTML-escaped).

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func newDemo(t testing.TB, extraConfig string, opts ...func(*kerneltest.Options)
 // sessionFlow reads the raw stored session of a user.
 func storedSession(t *testing.T, h *kerneltest.Harness, userID int64) map[string]any {
 	t.Helper()
-	raw, _, err := h.Store.Get(context.Background(), fmt.Sprintf("sess:%d", userID), 0)
+	raw, _, err := h.Store.Get(context.Background(), store.SessionKey(strconv.FormatInt(userID, 10)), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +416,7 @@ func TestSessionTokenEncryptedAtRest(t *testing.T) {
 	})
 	u := h.Private(27)
 	u.Send("/settok")
-	raw, _, _ := h.Store.Get(context.Background(), "sess:27", 0)
+	raw, _, _ := h.Store.Get(context.Background(), store.SessionKey("27"), 0)
 	if strings.Contains(string(raw), "jwt-very-secret") {
 		t.Fatalf("token stored in clear: %s", raw)
 	}
@@ -726,8 +727,8 @@ func TestOnlyTheCurrentPromptHasButtons(t *testing.T) {
 	}
 }
 
-// TestLockKeys: the user's lock is <prefix>lock:user:<id> in Redis, not
-// lock:lock:user:<id>.
+// TestLockKeys: the user's lock is <prefix>lock:user:{<id>} in Redis (the
+// hash tag keeps it in the session's cluster slot), not lock:lock:user:….
 func TestLockKeys(t *testing.T) {
 	rdb, prefix := storetest.Redis(t)
 	h, d := newDemo(t, "", func(o *kerneltest.Options) { o.Store = store.NewRedis(rdb, prefix) })
@@ -740,8 +741,8 @@ func TestLockKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 1 || keys[0] != prefix+"lock:user:5" {
-		t.Fatalf("lock keys while handling = %v, want [%slock:user:5]", keys, prefix)
+	if len(keys) != 1 || keys[0] != prefix+"lock:user:{5}" {
+		t.Fatalf("lock keys while handling = %v, want [%slock:user:{5}]", keys, prefix)
 	}
 }
 

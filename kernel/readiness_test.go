@@ -72,7 +72,7 @@ func TestRefusedTokenStopsStart(t *testing.T) {
 	h, _ := newDemo(t, "", func(o *kerneltest.Options) { o.Env = append(o.Env, "LISTEN_ADDR=127.0.0.1:0") })
 	h.API.Fail("getMe", http.StatusUnauthorized, 0, 100)
 	err := h.Kernel.Run(context.Background())
-	if !errors.Is(err, kernel.ErrTokenRefused) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "config: telegram.token: Telegram refused the bot token") {
+	if !errors.Is(err, kernel.ErrTokenRefused) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "config: telegram.token: refused by Telegram") {
 		t.Fatalf("Run = %v", err)
 	}
 }

@@ -1,10 +1,7 @@
 package kernel
 
 import (
-	"sync"
-
-	"github.com/copperx-bot/payoutbot/kernel/store"
-
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,13 +9,16 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	mrand "math/rand/v2"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
+	"github.com/copperx-bot/payoutbot/kernel/store"
 )
 
 // Outcomes of an update, the "outcome" label of bot_updates_total.
@@ -90,51 +90,55 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 
 	// One update of a chat at a time, and of a user at a time, since the
 	// session belongs to the user: a private chat is its user; a group takes
-	// the chat's lock, then the user's (always in that order, so no two
+	// the chat's lock, then the user's turn (always in that order, so no two
 	// updates wait for each other crosswise). Locks are short and renewed
 	// while the update runs, so a replica that dies frees its chats within
-	// updates.lock_ttl. Waiting for a lock is bounded: past
-	// handler_timeout the update is handed back ("deliver it again").
+	// updates.lock_ttl. Waiting is bounded: past handler_timeout the update
+	// is handed back ("deliver it again").
 	lockCtx, cancelLock := context.WithTimeout(ctx, k.cfg.Updates.HandlerTimeout)
 	defer cancelLock()
-	var leases []*store.Lease
+	var held []renewer
 	if user.Id != chat.Id {
 		lease, err := k.store.Lock(lockCtx, "chat:"+strconv.FormatInt(chat.Id, 10), k.cfg.Updates.LockTTL)
 		if err != nil {
 			return k.notHandled(c, "lock", err, lastTry)
 		}
 		defer lease.Release()
-		leases = append(leases, lease)
+		held = append(held, lease)
 	}
-	lease, err := k.store.Lock(lockCtx, "user:"+strconv.FormatInt(user.Id, 10), k.cfg.Updates.LockTTL)
-	if err != nil {
+	// The user's turn, in one round trip: the lock, then (a redelivery
+	// handled already stops there, before it can use up the allowance)
+	// the default rate limit, then the session.
+	limit := k.limits["default"]
+	turn, err := k.beginTurn(lockCtx, store.TurnStart{
+		User: strconv.FormatInt(user.Id, 10), UpdateID: u.UpdateId, Window: k.cfg.Updates.DedupeWindow,
+		LockTTL: k.cfg.Updates.LockTTL, SessionTTL: k.cfg.Session.TTL, Limit: &limit,
+	})
+	switch {
+	case err != nil:
 		return k.notHandled(c, "lock", err, lastTry)
+	case turn.Seen:
+		c.Log.Info("duplicate update ignored", "update_id", u.UpdateId)
+		return outcomeDuplicate
+	case turn.Limited:
+		k.metrics.rateLimited.WithLabelValues("default").Inc()
+		k.tellLimited(c, "default", turn.RetryAfter)
+		return outcomeLimited
 	}
-	defer lease.Release()
-	defer k.keepLocks(c, append(leases, lease))()
+	ended := false
+	defer func() {
+		if !ended {
+			turn.Release()
+		}
+	}()
+	defer k.keepLocks(c, append(held, turn))()
 
-	c.sessKey = sessionKey(user.Id)
-	raw, version, err := k.store.Get(ctx, c.sessKey, k.cfg.Session.TTL)
-	if err != nil {
-		return k.notHandled(c, "load", err, lastTry)
-	}
-	if c.sess, err = decodeSession(raw); err != nil {
+	c.sessKey = store.SessionKey(strconv.FormatInt(user.Id, 10))
+	if c.sess, err = decodeSession(turn.Session); err != nil {
 		c.Log.Warn("session does not decode; starting afresh", "err", err)
 		c.sess = &session{}
 	}
 	c.parkForeignFlow()
-	// Dedupe before the rate limit: Telegram's redeliveries of an update
-	// handled already must not use up the user's allowance.
-	if c.sess.seen(u.UpdateId) {
-		c.Log.Info("duplicate update ignored", "update_id", u.UpdateId)
-		return outcomeDuplicate
-	}
-	if ok, wait, err := k.allow(c, "default"); err != nil {
-		return k.notHandled(c, "rate_limit", err, lastTry)
-	} else if !ok {
-		k.tellLimited(c, "default", wait)
-		return outcomeLimited
-	}
 	if c.sess.Lang != "" {
 		c.Lang = c.sess.Lang
 	}
@@ -160,16 +164,25 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 		c.endFlowQuietly()
 	}
 	c.unparkFlow()
-	c.sess.markSeen(u.UpdateId, k.cfg.Updates.DedupeWindow)
 	out, err := c.sess.encode(k.sealer, []byte(c.sessKey))
 	if err != nil {
 		c.Log.Error("encode session", "err", err)
 		return outcomeError
 	}
-	if _, err := k.store.CompareAndSwap(ctx, c.sessKey, out, version, k.cfg.Session.TTL); err != nil {
+	changed := !bytes.Equal(out, turn.Session) && !(turn.Session == nil && string(out) == emptySession)
+	ended = true
+	if err := k.store.EndTurn(context.WithoutCancel(ctx), turn, out, changed); err != nil {
+		k.metrics.storeErrors.WithLabelValues("save").Inc()
+		if c.irreversible {
+			// Money moved and the user saw its receipt: the session that
+			// could not be saved holds the flow before it, whose Confirm
+			// answers with that receipt's outcome. Telling them to try
+			// again would be wrong.
+			c.Log.Error("session not saved after an irreversible step; its flow stays at the step before", "err", err)
+			return outcome
+		}
 		// Only a lock that expired under a very slow handler lets another
 		// update in; what this one changed is lost, so say so.
-		k.metrics.storeErrors.WithLabelValues("save").Inc()
 		c.Log.Error("save session", "err", err)
 		k.apologize(c)
 		return outcomeError
@@ -177,12 +190,40 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 	return outcome
 }
 
+// emptySession is how a session with nothing in it encodes.
+const emptySession = "{}"
+
+// beginTurn takes the user's turn, waiting (with backoff) while another
+// update of theirs holds it, until ctx ends.
+func (k *Kernel) beginTurn(ctx context.Context, start store.TurnStart) (*store.Turn, error) {
+	backoff := 2 * time.Millisecond
+	for {
+		turn, err := k.store.BeginTurn(ctx, start)
+		if !errors.Is(err, store.ErrBusy) {
+			return turn, err
+		}
+		t := time.NewTimer(backoff/2 + mrand.N(backoff/2+1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w: %w", store.ErrLockTimeout, ctx.Err())
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 50*time.Millisecond)
+	}
+}
+
+// renewer is a held lock or turn.
+type renewer interface {
+	Renew(ctx context.Context) error
+}
+
 // typingDelay is how long an update runs before the chat shows "typing…".
 const typingDelay = 800 * time.Millisecond
 
-// keepLocks renews leases every third of updates.lock_ttl until the
+// keepLocks renews held locks every third of updates.lock_ttl until the
 // returned stop is called (the update is done).
-func (k *Kernel) keepLocks(c *Ctx, leases []*store.Lease) (stop func()) {
+func (k *Kernel) keepLocks(c *Ctx, leases []renewer) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {

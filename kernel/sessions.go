@@ -6,10 +6,10 @@ import (
 
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/copperx-bot/payoutbot/kernel/secret"
+	"github.com/copperx-bot/payoutbot/kernel/store"
 )
 
 // Principal is the authenticated identity of a user, set by the plugin that
@@ -55,14 +55,8 @@ type session struct {
 	Values    map[string]json.RawMessage `json:"values,omitempty"`
 	// Sealed holds encrypted secrets; they are re-sealed only when they
 	// change, so an unchanged session encodes to the same bytes.
-	Sealed map[string][]byte `json:"sealed,omitempty"`
-	// Seen are the newest update ids handled for this user. Kept in the
-	// session, the dedupe record is written in the same compare-and-set as
-	// the state the update changed: a crash before the save lets Telegram's
-	// redelivery run the update again; after it, the redelivery is ignored.
-	Seen []int64 `json:"seen,omitempty"`
-
-	token    secret.Secret // the principal's token, opened lazily
+	Sealed   map[string][]byte `json:"sealed,omitempty"`
+	token    secret.Secret     // the principal's token, opened lazily
 	opened   bool
 	tokenSet bool
 }
@@ -141,18 +135,7 @@ func (s *session) setPrincipal(p *Principal) {
 	s.token = p.Token
 }
 
-// seen reports whether the update was handled already.
-func (s *session) seen(id int64) bool { return slices.Contains(s.Seen, id) }
-
-// markSeen records a handled update, keeping the newest window ids.
-func (s *session) markSeen(id int64, window int) {
-	s.Seen = append(s.Seen, id)
-	if len(s.Seen) > window {
-		s.Seen = slices.Clone(s.Seen[len(s.Seen)-window:])
-	}
-}
-
-// reset wipes everything but the chosen language and the dedupe record.
+// reset wipes everything but the chosen language.
 func (s *session) reset() {
 	s.setPrincipal(nil)
 	s.Flow = nil
@@ -198,4 +181,4 @@ func (s *Sessions) Lang(ctx context.Context, userID int64) (string, error) {
 	return sess.Lang, nil
 }
 
-func sessionKey(userID int64) string { return "sess:" + strconv.FormatInt(userID, 10) }
+func sessionKey(userID int64) string { return store.SessionKey(strconv.FormatInt(userID, 10)) }

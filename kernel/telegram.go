@@ -77,10 +77,7 @@ func (k *Kernel) newBot() error {
 	if token == "" {
 		return cfgErr("telegram.token", "must be set (TELEGRAM_BOT_TOKEN)")
 	}
-	base := &gotgbot.BaseBotClient{
-		Client:             http.Client{},
-		DefaultRequestOpts: &gotgbot.RequestOpts{APIURL: tg.APIURL, Timeout: tg.RequestTimeout},
-	}
+	base := newJSONClient(tg.APIURL, tg.RequestTimeout, max(k.cfg.Updates.Workers, 8))
 	client := &retryClient{BotClient: base, retries: tg.SendRetries, maxWait: tg.MaxRetryAfter,
 		onRetry: func(method string) { k.metrics.telegramRetries.WithLabelValues(metricMethod(method)).Inc() },
 		observe: k.observeTelegram}

@@ -21,7 +21,7 @@ const (
 )
 
 // ErrTokenRefused is returned by Run when Telegram refuses the bot token.
-var ErrTokenRefused error = &ConfigError{Key: "telegram.token", Err: errors.New("Telegram refused the bot token (401/404): check TELEGRAM_BOT_TOKEN with @BotFather")}
+var ErrTokenRefused error = &ConfigError{Key: "telegram.token", Err: errors.New("refused by Telegram (401/404): check TELEGRAM_BOT_TOKEN with @BotFather")}
 
 // Run serves until ctx ends. It binds the HTTP listeners first, so
 // /healthz answers and /readyz says what is missing while the bot starts:

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,7 +116,7 @@ func Chat(ctx context.Context, o ChatOptions) error {
 	}
 	k, err := kernel.New(kernel.Options{
 		Config: kc, Plugins: o.Plugins(api, popts), Locales: o.Locales, LocaleOverlay: o.LocaleOverlay, Logger: logger,
-		Store: store.NewMemory(), Limiter: ratelimit.NewMemory(ratelimit.WithClock(con.Now)),
+		Store: store.NewMemory(store.WithClock(con.Now)), Limiter: ratelimit.NewMemory(ratelimit.WithClock(con.Now)),
 	})
 	if err != nil {
 		return err
@@ -233,17 +234,45 @@ func NetworkID(nets copperx.Networks, s string) string {
 
 // EmulatorOptions shape `payoutbot emulator`.
 type EmulatorOptions struct {
+	// Addr is the API's (and the Pusher websocket's) listen address.
 	Addr string
-	OTP  string
-	KYC  string
-	Fee  decimal.Decimal // percent of outgoing transfers
-	Out  io.Writer
+	// AdminAddr is the admin API's own listen address (default
+	// DefaultAdminAddr): deposits and settling over HTTP, never on the
+	// API's port.
+	AdminAddr string
+	OTP       string
+	KYC       string
+	Fee       decimal.Decimal // percent of outgoing transfers
+	// SettleDelay is how long transfers to addresses and banks stay
+	// "processing" (0: the emulator's default, 2s); negative: until the
+	// admin API settles them.
+	SettleDelay time.Duration
+	Out         io.Writer
 }
 
+// DefaultAdminAddr is the admin API's address when EmulatorOptions.AdminAddr is empty.
+const DefaultAdminAddr = "127.0.0.1:8091"
+
 // Emulator serves the CopperX emulator on its own until ctx ends, for a bot
-// process pointed at it with COPPERX_API_URL.
+// process pointed at it with COPPERX_API_URL. It binds both listeners
+// first: a busy port is an error, and the banner (what a separately
+// started bot needs, and the admin API) is printed only once both are
+// bound.
 func Emulator(ctx context.Context, o EmulatorOptions) error {
-	emu := copperxtest.New(
+	adminAddr := o.AdminAddr
+	if adminAddr == "" {
+		adminAddr = DefaultAdminAddr
+	}
+	apiLn, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("emulator: listen on %s: %w", o.Addr, err)
+	}
+	adminLn, err := net.Listen("tcp", adminAddr)
+	if err != nil {
+		_ = apiLn.Close()
+		return fmt.Errorf("emulator: admin API: listen on %s: %w", adminAddr, err)
+	}
+	opts := []copperxtest.Option{
 		copperxtest.WithAutoSeed(true),
 		copperxtest.WithFixedOTP(o.OTP),
 		copperxtest.WithDefaultKYC(o.KYC),
@@ -251,20 +280,71 @@ func Emulator(ctx context.Context, o EmulatorOptions) error {
 		copperxtest.WithOTPPrinter(func(email, code string) {
 			fmt.Fprintf(o.Out, "📧 OTP for %s: %s\n", email, code)
 		}),
-	)
+	}
+	if o.SettleDelay != 0 {
+		opts = append(opts, copperxtest.WithSettleDelay(o.SettleDelay))
+	}
+	emu := copperxtest.New(opts...)
 	const demo = "demo@copperx.io"
 	emu.SeedUser(demo)
+	printBanner(o, emu, apiLn.Addr().String(), adminLn.Addr().String(), demo)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	go func() { errs <- emu.Serve(ctx, apiLn) }()
+	go func() { errs <- emu.ServeAdmin(ctx, adminLn) }()
+	var first error
+	for range 2 {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel() // one server failed: stop the other
+		}
+	}
+	return first
+}
+
+// printBanner says where the emulator serves, what a bot started
+// separately must be given (ready to paste into its shell), and how to
+// drive the admin API.
+func printBanner(o EmulatorOptions, emu *copperxtest.Server, api, admin, demo string) {
 	kyc := o.KYC
 	if kyc == "" {
 		kyc = "none"
 	}
-	fmt.Fprintf(o.Out, "CopperX emulator on http://%s (Pusher: ws://%s/app/%s?protocol=7, secret %s)\n",
-		o.Addr, o.Addr, emu.PusherKey(), emu.PusherSecret())
-	fmt.Fprintf(o.Out, "any email logs in with the printed code or %s; seeded demo user: %s; KYC %s; fee %s%%\n",
-		o.OTP, demo, kyc, o.Fee)
-	fmt.Fprintf(o.Out, "point a bot at it: COPPERX_API_URL=http://%s go run .\n", o.Addr)
-	if err := emu.ListenAndServe(ctx, o.Addr); err != nil && !errors.Is(err, context.Canceled) {
-		return err
+	settle := "after " + copperxtest.DefaultSettleDelay.String()
+	switch {
+	case o.SettleDelay < 0:
+		settle = "when you settle them (admin API)"
+	case o.SettleDelay > 0:
+		settle = "after " + o.SettleDelay.String()
 	}
-	return nil
+	code := "the printed code"
+	if o.OTP != "" {
+		code += " or " + o.OTP
+	}
+	ws := fmt.Sprintf("ws://%s/app/%s?protocol=7", api, emu.PusherKey())
+	adminURL := "http://" + admin + strings.TrimSuffix(copperxtest.AdminPrefix, "/")
+	fmt.Fprintf(o.Out, `CopperX emulator serving (Ctrl-C stops it)
+  API:       http://%[1]s
+  Pusher:    %[2]s (app secret %[3]s)
+  Admin API: http://%[4]s
+Any email logs in with %[5]s; seeded demo user: %[6]s; KYC %[7]s; fee %[8]s%%;
+transfers to addresses and banks stay processing, then settle %[9]s.
+
+Start the bot in another terminal with:
+  export COPPERX_API_URL=http://%[1]s
+  export COPPERX_BOT_PLUGINS__NOTIFY__WS_URL=%[2]s
+  go run .
+
+Admin API (JSON; never on the API's port):
+  curl -s -X POST %[10]s/deposit -d '{"email":"%[6]s","amount":"25","currency":"USDC","network":"polygon"}'
+      a deposit arrives (Pusher event, balance, history); network: chain id or name, default the default wallet
+  curl -s '%[10]s/transfers?email=%[6]s'
+      the user's transfers with their status, newest first
+  curl -s -X POST %[10]s/settle -d '{"transfer_id":"<id>","status":"failed"}'
+      a processing transfer ends: success, failed, canceled or refunded (the last three give the money back)
+  curl -s -X POST %[10]s/advance -d '{"duration":"24h"}'
+      the emulator's clock moves on: transfers settle, schedules run
+`, api, ws, emu.PusherSecret(), admin, code, demo, kyc, o.Fee, settle, adminURL)
 }

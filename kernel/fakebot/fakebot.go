@@ -320,7 +320,21 @@ func (b *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	method := parts[1]
 	call := Call{Method: method, Params: map[string]string{}, Files: map[string][]byte{}, FileNames: map[string]string{}}
-	if err := r.ParseMultipartForm(32 << 20); err == nil && r.MultipartForm != nil {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var fields map[string]json.RawMessage
+		if err := json.NewDecoder(r.Body).Decode(&fields); err != nil {
+			http.Error(w, "bad JSON body", http.StatusBadRequest)
+			return
+		}
+		for k, raw := range fields {
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				call.Params[k] = s
+			} else {
+				call.Params[k] = string(raw)
+			}
+		}
+	} else if err := r.ParseMultipartForm(32 << 20); err == nil && r.MultipartForm != nil {
 		for k, v := range r.MultipartForm.Value {
 			call.Params[k] = v[0]
 		}

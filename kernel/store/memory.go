@@ -16,6 +16,8 @@ type Memory struct {
 	mu     sync.Mutex
 	items  map[string]*item
 	locks  map[string]*memLock
+	seen   map[string]*seenSet  // turns: handled update ids per user
+	tat    map[string]time.Time // turns: the default limit per user
 	closed bool
 
 	stop chan struct{}
@@ -63,6 +65,8 @@ func NewMemory(opts ...MemoryOption) *Memory {
 		now:   cfg.now,
 		items: make(map[string]*item),
 		locks: make(map[string]*memLock),
+		seen:  make(map[string]*seenSet),
+		tat:   make(map[string]time.Time),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -103,6 +107,16 @@ func (m *Memory) Sweep() {
 		if !now.Before(l.expires) {
 			delete(m.locks, k)
 			close(l.released)
+		}
+	}
+	for k, s := range m.seen {
+		if !now.Before(s.expires) {
+			delete(m.seen, k)
+		}
+	}
+	for k, tat := range m.tat {
+		if !tat.After(now) {
+			delete(m.tat, k)
 		}
 	}
 }

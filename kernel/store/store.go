@@ -49,6 +49,9 @@ type Store interface {
 	// lock expired and was taken by another does not release the new one.
 	// Locks live in their own namespace: Lock("k") does not touch value "k".
 	Lock(ctx context.Context, key string, ttl time.Duration) (*Lease, error)
+	// BeginTurn and EndTurn take and end a user's turn to handle an
+	// update, in one round trip each (see Turns).
+	Turns
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 	// Close releases resources held by the store itself (the Memory sweeper);
@@ -65,6 +68,7 @@ type Lease struct {
 	renew   func(ctx context.Context) error
 	release func()
 	once    sync.Once
+	token   string // the Redis lock's value, for a turn's end script
 }
 
 // NewLease is a Lease over the store's own renew and release (for Store

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"github.com/copperx-bot/payoutbot/kernel/ratelimit"
+
 	"bytes"
 	"context"
 	"errors"
@@ -63,6 +65,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LockNamespace", testLockNamespace},
 		{"LockBadTTL", testLockBadTTL},
 		{"Ping", testPing},
+		{"Turns", testTurns},
+		{"TurnConflict", testTurnConflict},
+		{"TurnWindow", testTurnWindow},
+		{"TurnLimit", testTurnLimit},
+		{"TurnRenew", testTurnRenew},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -542,4 +549,131 @@ func testPing(t *testing.T, s store.Store, _ func(time.Duration)) {
 	if err := s.Ping(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func turnStart(user string, update int64) store.TurnStart {
+	return store.TurnStart{User: user, UpdateID: update, Window: 3, LockTTL: 5 * time.Second, SessionTTL: time.Hour}
+}
+
+func beginTurn(t *testing.T, s store.Store, st store.TurnStart) *store.Turn {
+	t.Helper()
+	turn, err := s.BeginTurn(ctxT(t), st)
+	if err != nil {
+		t.Fatalf("BeginTurn(%s, %d): %v", st.User, st.UpdateID, err)
+	}
+	return turn
+}
+
+func testTurns(t *testing.T, s store.Store, _ func(time.Duration)) {
+	ctx := ctxT(t)
+	first := beginTurn(t, s, turnStart("7", 1))
+	if first.Seen || first.Limited || first.Session != nil || first.Version != 0 {
+		t.Fatalf("first turn = %+v", first)
+	}
+	if _, err := s.BeginTurn(ctx, turnStart("7", 2)); !errors.Is(err, store.ErrBusy) {
+		t.Fatalf("a second turn while the first runs: %v, want ErrBusy", err)
+	}
+	if err := s.EndTurn(ctx, first, []byte("state 1"), true); err != nil {
+		t.Fatal(err)
+	}
+	if again := beginTurn(t, s, turnStart("7", 1)); !again.Seen {
+		t.Fatalf("a redelivery of a handled update = %+v, want Seen", again)
+	}
+	next := beginTurn(t, s, turnStart("7", 2))
+	if next.Seen || string(next.Session) != "state 1" || next.Version != 1 {
+		t.Fatalf("next turn = %+v", next)
+	}
+	if err := s.EndTurn(ctx, next, nil, false); err != nil { // a read-only update
+		t.Fatal(err)
+	}
+	if v, ver, _ := s.Get(ctx, store.SessionKey("7"), 0); string(v) != "state 1" || ver != 1 {
+		t.Fatalf("an unchanged session was written: %q v%d", v, ver)
+	}
+	if again := beginTurn(t, s, turnStart("7", 2)); !again.Seen {
+		t.Fatal("a handled read-only update is not recorded")
+	}
+	other := beginTurn(t, s, turnStart("8", 2)) // users are independent
+	other.Release()
+}
+
+func testTurnConflict(t *testing.T, s store.Store, _ func(time.Duration)) {
+	ctx := ctxT(t)
+	turn := beginTurn(t, s, turnStart("9", 1))
+	if err := s.Set(ctx, store.SessionKey("9"), []byte("written meanwhile"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndTurn(ctx, turn, []byte("mine"), true); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("EndTurn over a newer session = %v, want ErrConflict", err)
+	}
+	again := beginTurn(t, s, turnStart("9", 1)) // not recorded: it runs again
+	if again.Seen || string(again.Session) != "written meanwhile" {
+		t.Fatalf("after a conflict = %+v", again)
+	}
+	again.Release()
+	beginTurn(t, s, turnStart("9", 1)).Release() // Release freed the lock
+}
+
+func testTurnWindow(t *testing.T, s store.Store, _ func(time.Duration)) {
+	ctx := ctxT(t)
+	for id := int64(1); id <= 4; id++ {
+		if err := s.EndTurn(ctx, beginTurn(t, s, turnStart("10", id)), nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if old := beginTurn(t, s, turnStart("10", 1)); old.Seen {
+		t.Fatal("an update older than the window is still recognized")
+	} else {
+		old.Release()
+	}
+	if recent := beginTurn(t, s, turnStart("10", 4)); !recent.Seen {
+		t.Fatal("a recent update is not recognized")
+	}
+}
+
+func testTurnLimit(t *testing.T, s store.Store, _ func(time.Duration)) {
+	ctx := ctxT(t)
+	limit := &ratelimit.Limit{Rate: 1, Period: time.Hour, Burst: 1}
+	st := turnStart("11", 1)
+	st.Limit = limit
+	if err := s.EndTurn(ctx, beginTurn(t, s, st), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	st.UpdateID = 2
+	limited := beginTurn(t, s, st)
+	if !limited.Limited || limited.RetryAfter <= 0 || limited.RetryAfter > time.Hour {
+		t.Fatalf("second update within the limit's period = %+v", limited)
+	}
+	st.Limit = nil // a limited turn holds no lock
+	beginTurn(t, s, st).Release()
+
+	// A limit far finer than a millisecond is applied, and each turn
+	// ends: none leaves its lock behind.
+	fine := &ratelimit.Limit{Rate: 1_000_000_000, Period: time.Second, Burst: 1_000_000_000}
+	for id := int64(10); id < 13; id++ {
+		st := turnStart("13", id)
+		st.Limit = fine
+		turn := beginTurn(t, s, st)
+		if turn.Limited {
+			t.Fatalf("update %d refused by a limit of a billion a second", id)
+		}
+		if err := s.EndTurn(ctx, turn, nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testTurnRenew(t *testing.T, s store.Store, advance func(time.Duration)) {
+	st := turnStart("12", 1)
+	st.LockTTL = 300 * time.Millisecond
+	turn := beginTurn(t, s, st)
+	advance(200 * time.Millisecond)
+	if err := turn.Renew(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	advance(200 * time.Millisecond)
+	if _, err := s.BeginTurn(ctxT(t), turnStart("12", 2)); !errors.Is(err, store.ErrBusy) {
+		t.Fatalf("after a renewal the turn is free: %v", err)
+	}
+	advance(300 * time.Millisecond)
+	beginTurn(t, s, turnStart("12", 2)).Release() // a holder that stopped renewing lost it
 }
