@@ -68,7 +68,7 @@ func plugins(api *copperx.Client, nets copperx.Networks, o sandbox.PluginOptions
 var subcommands = []struct{ name, usage, help string }{
 	{"run", "", "serve Telegram: long polling, or a webhook when WEBHOOK_URL is set (the default)"},
 	{"chat", "[--sandbox] [--script FILE]", "the whole bot in this terminal; --sandbox runs it against the CopperX emulator"},
-	{"emulator", "[--addr HOST:PORT]", "serve the CopperX emulator on its own, for a bot started separately"},
+	{"emulator", "[--addr HOST:PORT] [--admin-addr HOST:PORT]", "serve the CopperX emulator on its own, for a bot started separately; its admin API makes deposits and settles transfers"},
 	{"check-config", "", "validate the configuration and the locales without secrets; list what is enabled"},
 	{"genkey", "", "print a new SESSION_ENCRYPTION_KEY"},
 	{"healthcheck", "[--url URL]", "exit 0 when the bot's /healthz answers (a container's health check: no shell needed)"},
@@ -95,6 +95,8 @@ type flags struct {
 	lang    string
 	verbose bool
 	addr    string
+	admin   string
+	settle  time.Duration
 	fee     string
 	url     string
 }
@@ -224,6 +226,8 @@ func defineFlags(fl *flag.FlagSet, cmd string, f *flags) {
 		fl.StringVar(&f.url, "url", "http://127.0.0.1:8080/healthz", "the URL to probe")
 	case "emulator":
 		fl.StringVar(&f.addr, "addr", "127.0.0.1:8090", "listen address")
+		fl.StringVar(&f.admin, "admin-addr", sandbox.DefaultAdminAddr, "admin API listen address (deposits, settling transfers)")
+		fl.DurationVar(&f.settle, "settle-delay", 0, "how long transfers stay processing (0: 2s; negative: until the admin API settles them)")
 		fl.StringVar(&f.fee, "fee", "0", "fee in percent of outgoing transfers")
 	}
 	if cmd == "chat" || cmd == "emulator" {
@@ -360,7 +364,7 @@ func runEmulator(ctx context.Context, f flags, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return sandbox.Emulator(ctx, sandbox.EmulatorOptions{Addr: f.addr, OTP: "123456", KYC: kyc, Fee: fee, Out: stdout})
+	return sandbox.Emulator(ctx, sandbox.EmulatorOptions{Addr: f.addr, AdminAddr: f.admin, SettleDelay: f.settle, OTP: "123456", KYC: kyc, Fee: fee, Out: stdout})
 }
 
 // healthcheck probes url: nil when it answers 200 within 3 seconds.

@@ -471,7 +471,7 @@ func TestEmulatorServes(t *testing.T) {
 	var out, errOut bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"emulator", "--addr", addr}, &out, &errOut)
+		done <- run(ctx, []string{"emulator", "--addr", addr, "--admin-addr", "127.0.0.1:0"}, &out, &errOut)
 	}()
 	var resp *http.Response
 	for i := 0; i < 100; i++ {

@@ -61,7 +61,8 @@ func WithJitter(f func(d time.Duration) time.Duration) Option {
 	return func(c *Client) { c.jitter = f }
 }
 
-// WithClock replaces time.Now, used to read an HTTP-date Retry-After. For tests.
+// WithClock replaces time.Now, used to read an HTTP-date Retry-After and to
+// account for the retry budget. For tests.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
 // New validates cfg and builds a Client.
@@ -89,7 +90,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	c.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "copperx_api_request_duration_seconds",
-		Help:    "Duration of CopperX API requests, one observation per HTTP attempt.",
+		Help:    "Duration of CopperX API requests, one observation per HTTP attempt, by route template, method and status class.",
 		Buckets: prometheus.DefBuckets,
 	}, []string{"endpoint", "method", "status"})
 	if c.reg != nil {
@@ -131,7 +132,7 @@ func halfJitter(d time.Duration) time.Duration {
 type call struct {
 	method  string
 	path    string // escaped path, e.g. /api/transfers/abc
-	route   string // metric label, e.g. /api/transfers/{id}
+	route   string // metric label, e.g. /api/transfers/{id}; required when path holds an id
 	query   url.Values
 	tok     *Token // nil: unauthenticated
 	body    any
@@ -139,7 +140,10 @@ type call struct {
 	secrets []string // values that must never appear in errors (otp, sid)
 }
 
-// do runs c, retrying GETs on 5xx, 429 and network errors.
+// do runs c, retrying GETs on 5xx, 429 and network errors within
+// Config.RetryBudget: an attempt is cut short when the budget runs out, and
+// no retry starts (nor a backoff that would end past it) once it is spent.
+// Other methods make exactly one attempt, bounded by Config.Timeout alone.
 func (c *Client) do(ctx context.Context, cl call) error {
 	if cl.route == "" {
 		cl.route = cl.path
@@ -158,25 +162,43 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		}
 		body = b
 	}
+	retried := cl.method == http.MethodGet && c.cfg.MaxRetries > 0
+	deadline := c.now().Add(c.cfg.RetryBudget)
 	for attempt := 1; ; attempt++ {
-		err := c.attempt(ctx, cl, body, attempt)
+		timeout := c.cfg.Timeout
+		if retried {
+			timeout = min(timeout, deadline.Sub(c.now()))
+		}
+		err := c.attempt(ctx, cl, body, attempt, timeout)
 		if err == nil {
 			return nil
 		}
 		if ctx.Err() != nil {
 			return err // an API answer as it is; a transport failure wraps ctx's error
 		}
-		if cl.method != http.MethodGet || attempt > c.cfg.MaxRetries {
+		if !retried || attempt > c.cfg.MaxRetries {
 			return err
 		}
 		delay, ok := c.retryDelay(err, attempt)
 		if !ok {
 			return err
 		}
+		if left := deadline.Sub(c.now()); delay >= left {
+			return err // the budget would be spent before the next attempt starts
+		}
 		if serr := c.sleep(ctx, delay); serr != nil {
 			return fmt.Errorf("copperx: %s %s: %w", cl.method, cl.path, serr)
 		}
 	}
+}
+
+// statusClass is the metric label of a status: "2xx" … "5xx", or "error"
+// when no answer came.
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "error"
+	}
+	return strconv.Itoa(status/100) + "xx"
 }
 
 // retryDelay decides whether err is worth another attempt and how long to wait.
@@ -206,17 +228,13 @@ func (c *Client) retryDelay(err error, attempt int) (time.Duration, bool) {
 	return c.jitter(d), true
 }
 
-// attempt performs one HTTP request and decodes its answer.
-func (c *Client) attempt(ctx context.Context, cl call, body []byte, attempt int) (err error) {
+// attempt performs one HTTP request, bounded by timeout, and decodes its answer.
+func (c *Client) attempt(ctx context.Context, cl call, body []byte, attempt int, timeout time.Duration) (err error) {
 	start := time.Now()
 	status := 0
 	defer func() {
 		d := time.Since(start)
-		label := "error"
-		if status != 0 {
-			label = strconv.Itoa(status)
-		}
-		c.duration.WithLabelValues(cl.route, cl.method, label).Observe(d.Seconds())
+		c.duration.WithLabelValues(cl.route, cl.method, statusClass(status)).Observe(d.Seconds())
 		attrs := []slog.Attr{
 			slog.String("method", cl.method),
 			slog.String("path", cl.path),
@@ -231,7 +249,7 @@ func (c *Client) attempt(ctx context.Context, cl call, body []byte, attempt int)
 		c.log.LogAttrs(ctx, slog.LevelDebug, "copperx api request", attrs...)
 	}()
 
-	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	target := c.base + cl.path

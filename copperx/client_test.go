@@ -252,6 +252,8 @@ func TestLogsNeverContainSecrets(t *testing.T) {
 	}
 }
 
+// TestMetrics: one observation per attempt, labelled with the route
+// template (never an id), the method and the status class.
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	var calls atomic.Int32
@@ -267,6 +269,35 @@ func TestMetrics(t *testing.T) {
 	if _, err := c2.Transfer(context.Background(), testToken, "t/2"); err != nil {
 		t.Fatal(err)
 	}
+	c3, _, _ := newTestClient(t, sequence(&calls, status(404)), WithRegisterer(reg))
+	if err := c3.DeletePayee(context.Background(), testToken, "p-9"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("DeletePayee = %v", err)
+	}
+	// No answer at all: the "error" class.
+	dead := DefaultConfig()
+	dead.APIURL = "http://127.0.0.1:1"
+	dead.MaxRetries = 0
+	c4, err := New(dead, WithRegisterer(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c4.Payee(context.Background(), testToken, "p-7"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Payee = %v", err)
+	}
+	want := []string{
+		"endpoint=/api/payees/{id},method=DELETE,status=4xx count=1",
+		"endpoint=/api/payees/{id},method=GET,status=error count=1",
+		"endpoint=/api/transfers/{id},method=GET,status=2xx count=2",
+		"endpoint=/api/transfers/{id},method=GET,status=5xx count=1",
+	}
+	if got := gatherLabels(t, reg); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("metrics:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// gatherLabels renders each series of reg as "name=value,… count=n".
+func gatherLabels(t *testing.T, reg *prometheus.Registry) []string {
+	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -281,12 +312,21 @@ func TestMetrics(t *testing.T) {
 			got = append(got, strings.Join(labels, ",")+" count="+strconv.FormatUint(m.GetHistogram().GetSampleCount(), 10))
 		}
 	}
-	want := []string{
-		"endpoint=/api/transfers/{id},method=GET,status=200 count=2",
-		"endpoint=/api/transfers/{id},method=GET,status=503 count=1",
+	return got
+}
+
+func TestStatusClass(t *testing.T) {
+	tests := []struct {
+		status int
+		want   string
+	}{
+		{0, "error"}, {200, "2xx"}, {204, "2xx"}, {301, "3xx"}, {400, "4xx"}, {404, "4xx"},
+		{429, "4xx"}, {500, "5xx"}, {503, "5xx"}, {99, "error"}, {600, "error"},
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("metrics:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	for _, tt := range tests {
+		if got := statusClass(tt.status); got != tt.want {
+			t.Errorf("statusClass(%d) = %q, want %q", tt.status, got, tt.want)
+		}
 	}
 }
 

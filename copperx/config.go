@@ -20,12 +20,17 @@ type Config struct {
 	// RetryMaxDelay caps one backoff, and the Retry-After the client is willing
 	// to wait for; a longer Retry-After is returned to the caller instead.
 	RetryMaxDelay time.Duration `koanf:"retry_max_delay"`
+	// RetryBudget bounds one GET call with all its retries and backoffs: an
+	// attempt is cut short (per-attempt timeout = min(Timeout, what is left))
+	// and no retry starts once it is spent. POSTs make one attempt bounded
+	// by Timeout alone. Unused (and may be 0) when MaxRetries is 0.
+	RetryBudget time.Duration `koanf:"retry_budget"`
 	// UserAgent is sent with every request.
 	UserAgent string `koanf:"user_agent"`
 }
 
 // DefaultConfig returns the defaults: the production API, a 15 s timeout and
-// two retries with backoff between 200 ms and 2 s.
+// two retries with backoff between 200 ms and 2 s, 20 s in all for a GET.
 func DefaultConfig() Config {
 	return Config{
 		APIURL:         "https://income-api.copperx.io",
@@ -33,6 +38,7 @@ func DefaultConfig() Config {
 		MaxRetries:     2,
 		RetryBaseDelay: 200 * time.Millisecond,
 		RetryMaxDelay:  2 * time.Second,
+		RetryBudget:    20 * time.Second,
 		UserAgent:      "copperx-payoutbot",
 	}
 }
@@ -74,6 +80,10 @@ func (c Config) Validate() error {
 	}
 	if c.RetryMaxDelay < c.RetryBaseDelay {
 		bad("retry_max_delay", "must not be less than retry_base_delay")
+	}
+	if c.RetryBudget < 0 || c.RetryBudget == 0 && c.MaxRetries > 0 {
+		// Without retries (max_retries: 0) the budget is unused and may be left out.
+		bad("retry_budget", "must be positive")
 	}
 	return errors.Join(errs...)
 }

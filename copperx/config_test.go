@@ -25,6 +25,11 @@ func TestConfigValidate(t *testing.T) {
 		{"retries huge", func(c *Config) { c.MaxRetries = 100 }, "copperx.max_retries"},
 		{"base negative", func(c *Config) { c.RetryBaseDelay = -time.Second }, "copperx.retry_base_delay: must not be negative"},
 		{"max below base", func(c *Config) { c.RetryMaxDelay = time.Millisecond }, "copperx.retry_max_delay: must not be less than retry_base_delay"},
+		{"budget zero", func(c *Config) { c.RetryBudget = 0 }, "copperx.retry_budget: must be positive"},
+		{"budget negative", func(c *Config) { c.RetryBudget = -time.Second }, "copperx.retry_budget: must be positive"},
+		{"budget negative without retries", func(c *Config) { c.MaxRetries = 0; c.RetryBudget = -time.Second }, "copperx.retry_budget: must be positive"},
+		{"budget unused without retries", func(c *Config) { c.MaxRetries = 0; c.RetryBudget = 0 }, ""},
+		{"budget below the timeout", func(c *Config) { c.RetryBudget = time.Second }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,7 +67,7 @@ func TestConfigValidateReportsAll(t *testing.T) {
 func TestDefaultConfig(t *testing.T) {
 	c := DefaultConfig()
 	if c.APIURL != "https://income-api.copperx.io" || c.Timeout != 15*time.Second || c.MaxRetries != 2 ||
-		c.RetryBaseDelay != 200*time.Millisecond || c.RetryMaxDelay != 2*time.Second || c.UserAgent == "" {
+		c.RetryBaseDelay != 200*time.Millisecond || c.RetryMaxDelay != 2*time.Second || c.RetryBudget != 20*time.Second || c.UserAgent == "" {
 		t.Errorf("defaults = %+v", c)
 	}
 }

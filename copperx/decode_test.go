@@ -243,8 +243,11 @@ func TestDecodeQuote(t *testing.T) {
 	if p.Currency != "USDC" || p.ToCurrency != "INR" || p.DestinationCountry != "ind" || p.SourceCountry != "none" {
 		t.Errorf("payload = %+v", p)
 	}
-	if _, ok := p.Fields["expiresAt"]; !ok {
-		t.Error("unknown payload fields are kept in Fields")
+	if _, ok := p.Fields["expireAt"]; !ok {
+		t.Error("payload fields are kept in Fields")
+	}
+	if want := time.Date(2025, 3, 21, 12, 26, 40, 0, time.UTC); !p.ExpiresAt.Equal(want) {
+		t.Errorf("ExpiresAt = %v, want %v", p.ExpiresAt, want)
 	}
 	if len(q.Provider) == 0 {
 		t.Error("provider dropped")
@@ -336,5 +339,47 @@ func TestQuoteArrivalTimeNumber(t *testing.T) {
 	}
 	if q.ArrivalTimeMessage != "86400" || !q.MinAmount.Equal(dec("1")) {
 		t.Errorf("quote = %+v", q)
+	}
+}
+
+// TestQuoteExpiry: the expiry is read from expireAt or expiresAt, as an RFC
+// 3339 string or unix seconds or milliseconds (number or digit string).
+func TestQuoteExpiry(t *testing.T) {
+	at := time.Date(2025, 3, 21, 12, 26, 40, 0, time.UTC)
+	tests := []struct {
+		name, payload string
+		want          time.Time // zero: none
+	}{
+		{"expireAt RFC 3339 with millis", `{"expireAt":"2025-03-21T12:26:40.000Z"}`, at},
+		{"expiresAt RFC 3339 with offset", `{"expiresAt":"2025-03-21T14:26:40+02:00"}`, at},
+		{"expireAt unix seconds", `{"expireAt":1742560000}`, at},
+		{"expiresAt unix seconds", `{"expiresAt":1742560000}`, at},
+		{"unix milliseconds", `{"expireAt":1742560000000}`, at},
+		{"unix milliseconds with a fraction", `{"expireAt":1742560000123}`, at.Add(123 * time.Millisecond)},
+		{"fractional seconds", `{"expireAt":1742560000.5}`, at.Add(500 * time.Millisecond)},
+		{"digit string seconds", `{"expireAt":"1742560000"}`, at},
+		{"digit string millis", `{"expiresAt":"1742560000000"}`, at},
+		{"exponent", `{"expireAt":1.74256e9}`, at},
+		{"expireAt wins over expiresAt", `{"expireAt":"2025-03-21T12:26:40Z","expiresAt":1}`, at},
+		{"bad expireAt falls back to expiresAt", `{"expireAt":"soon","expiresAt":1742560000}`, at},
+		{"absent", `{"amount":"1"}`, time.Time{}},
+		{"null", `{"expireAt":null}`, time.Time{}},
+		{"zero", `{"expireAt":0}`, time.Time{}},
+		{"negative", `{"expireAt":-5}`, time.Time{}},
+		{"not a time", `{"expireAt":"tomorrow"}`, time.Time{}},
+		{"object", `{"expireAt":{"at":1}}`, time.Time{}},
+		{"beyond 2262", `{"expireAt":99999999999999999}`, time.Time{}},
+		{"other key", `{"expiry":1742560000}`, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p QuotePayload
+			if err := json.Unmarshal([]byte(tt.payload), &p); err != nil {
+				t.Fatal(err)
+			}
+			if !p.ExpiresAt.Equal(tt.want) || (!tt.want.IsZero() && p.ExpiresAt.Location() != time.UTC) {
+				t.Errorf("ExpiresAt = %v, want %v", p.ExpiresAt, tt.want)
+			}
+		})
 	}
 }

@@ -7,9 +7,11 @@
 // 10^-8 (see ToUnits and FromUnits). Failures are *Error values (an HTTP status
 // and the API's message) that match the sentinels ErrUnauthorized,
 // ErrNotFound, ErrValidation, ErrRateLimited and ErrServer with errors.Is, or
-// *NetworkError values that match ErrUnavailable. GET requests are retried with
-// exponential backoff and jitter on 5xx, 429 and network errors; other methods
-// are never retried.
+// *NetworkError values that match ErrUnavailable; Error.Reason classifies a
+// refusal (insufficient balance, KYC, limit, recipient, quote, validation).
+// GET requests are retried with exponential backoff and jitter on 5xx, 429
+// and network errors, within a total time budget per call
+// (Config.RetryBudget); other methods are never retried.
 //
 // The package imports nothing from the bot's kernel or plugins.
 package copperx

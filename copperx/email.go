@@ -23,19 +23,42 @@ const (
 // 64 characters, and a hostname of two or more labels whose top-level label
 // is alphabetic (or an IDNA "xn--" label), 254 characters in all. It returns
 // the address with its domain lower-cased; the caller trims what it wants.
+//
+// It refuses, never rewrites: a non-ASCII byte anywhere is refused BEFORE any
+// case folding, so a look-alike such as "gmaİl.com" (U+0130) or a Kelvin sign
+// (U+212A, which Unicode lower-cases to "k") can never turn into another,
+// valid address. The accepted result equals the input except for the ASCII
+// case of the domain.
 func CheckEmail(s string) (string, error) {
 	if len(s) > MaxEmailLength {
 		return "", ErrEmailTooLong
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e { // control, space, DEL or non-ASCII
+			return "", ErrEmailInvalid
+		}
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 {
 		return "", ErrEmailInvalid
 	}
-	local, domain := s[:at], strings.ToLower(s[at+1:])
+	local, domain := s[:at], asciiLower(s[at+1:])
 	if len(local) > maxLocalPart || !dotAtom(local) || !hostname(domain) {
 		return "", ErrEmailInvalid
 	}
 	return local + "@" + domain, nil
+}
+
+// asciiLower lower-cases the ASCII letters of s and nothing else (s is
+// printable ASCII by then; strings.ToLower would also fold Unicode).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // dotAtom reports an RFC 5322 dot-atom of ASCII atext runs separated by

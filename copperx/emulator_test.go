@@ -1210,6 +1210,9 @@ func TestEmulatorOfframp(t *testing.T) {
 	if q.Payload.ToCurrency != "USD" || q.Payload.Currency != "USDC" || q.Payload.DestinationCountry != "usa" {
 		t.Errorf("payload %+v", q.Payload)
 	}
+	if want := e.clock.Now().Add(copperxtest.DefaultQuoteTTL); !q.Payload.ExpiresAt.Equal(want) {
+		t.Errorf("ExpiresAt = %v, want %v", q.Payload.ExpiresAt, want)
+	}
 
 	t.Run("tampered payload or signature", func(t *testing.T) {
 		// Re-encoding the payload (same content, other bytes) breaks the signature.

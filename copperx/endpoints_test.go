@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // recorded is one request the test server received.
@@ -59,6 +61,7 @@ func TestEndpoints(t *testing.T) {
 		call      func(ctx context.Context, c *Client) (any, error)
 		method    string
 		path      string
+		route     string // the metric's endpoint label when path holds an id
 		query     string
 		body      string // "" means no body
 		anonymous bool
@@ -183,7 +186,7 @@ func TestEndpoints(t *testing.T) {
 		{
 			name: "Transfer", resp: string(fixture(t, "transfer_with_transactions.json")),
 			call:   func(ctx context.Context, c *Client) (any, error) { return c.Transfer(ctx, testToken, "a/b c") },
-			method: "GET", path: "/api/transfers/a%2Fb%20c",
+			method: "GET", path: "/api/transfers/a%2Fb%20c", route: "/api/transfers/{id}",
 		},
 		{
 			name: "Send to email, 1 USDC", resp: `{"id":"t1","amount":"100000000"}`,
@@ -263,6 +266,19 @@ func TestEndpoints(t *testing.T) {
 			},
 		},
 		{
+			name: "OfframpQuote without onlyRemittance", resp: string(fixture(t, "quote.json")),
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.OfframpQuote(ctx, testToken, QuoteRequest{SourceCountry: "none", DestinationCountry: "usa", Amount: dec("1"), Currency: "USDC"})
+			},
+			method: "POST", path: "/api/quotes/offramp",
+			body: `{"sourceCountry":"none","destinationCountry":"usa","amount":"100000000","currency":"USDC"}`,
+			check: func(t *testing.T, got any) {
+				if q := got.(*Quote); q.Payload == nil || q.Payload.ExpiresAt.IsZero() {
+					t.Errorf("%+v", q)
+				}
+			},
+		},
+		{
 			name: "Accounts", resp: string(fixture(t, "accounts.json")),
 			call:   func(ctx context.Context, c *Client) (any, error) { return c.Accounts(ctx, testToken) },
 			method: "GET", path: "/api/accounts",
@@ -290,7 +306,7 @@ func TestEndpoints(t *testing.T) {
 		{
 			name: "Payee", resp: `{"id":"p-1","nickName":"bob","email":"bob@x.com","hasBankAccount":true}`,
 			call:   func(ctx context.Context, c *Client) (any, error) { return c.Payee(ctx, testToken, "p-1") },
-			method: "GET", path: "/api/payees/p-1",
+			method: "GET", path: "/api/payees/p-1", route: "/api/payees/{id}",
 		},
 		{
 			name: "CreatePayee", resp: `{"id":"p-2","nickName":"bob","email":"bob@x.com","hasBankAccount":false}`,
@@ -300,9 +316,59 @@ func TestEndpoints(t *testing.T) {
 			method: "POST", path: "/api/payees", body: `{"nickName":"bob","email":"bob@x.com"}`,
 		},
 		{
+			name: "UpdatePayee", resp: `{"id":"p-2","nickName":"bobby","email":"bob@x.com","hasBankAccount":false}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.UpdatePayee(ctx, testToken, "p-2", UpdatePayeeRequest{NickName: "bobby", LastName: "Builder"})
+			},
+			method: "PUT", path: "/api/payees/p-2", route: "/api/payees/{id}", body: `{"nickName":"bobby","lastName":"Builder"}`,
+			check: func(t *testing.T, got any) {
+				if p := got.(*Payee); p.NickName != "bobby" {
+					t.Errorf("%+v", p)
+				}
+			},
+		},
+		{
+			name: "CreateTransferSchedule", resp: `{"id":"s-1","organizationId":"o","status":"active","type":"on_chain","sourceCountry":"none","destinationCountry":"none","amount":"2500000000","currency":"USDC","email":"f@x.com","repeatType":"weekly","schedule":"2025-04-21T09:00:00Z"}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.CreateTransferSchedule(ctx, testToken, ScheduleRequest{Email: "f@x.com", Amount: dec("25"), PurposeCode: "family",
+					RepeatType: RepeatWeekly, Schedule: ScheduleAt(time.Date(2025, 4, 21, 11, 0, 0, 0, time.FixedZone("CEST", 7200)))})
+			},
+			method: "POST", path: "/api/transfer-schedules",
+			body: `{"amount":"2500000000","purposeCode":"family","email":"f@x.com","repeatType":"weekly","schedule":"2025-04-21T09:00:00Z"}`,
+			check: func(t *testing.T, got any) {
+				if s := got.(*TransferSchedule); s.ID != "s-1" || !s.Amount.Equal(dec("25")) || s.Status != ScheduleActive {
+					t.Errorf("%+v", s)
+				}
+			},
+		},
+		{
+			name: "TransferSchedules", resp: `{"data":[],"page":1,"limit":10,"count":0,"hasMore":false}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.TransferSchedules(ctx, testToken, ScheduleQuery{Page: 1, Limit: 10, Email: "f@x.com", Status: ScheduleActive})
+			},
+			method: "GET", path: "/api/transfer-schedules", query: "email=f%40x.com&limit=10&page=1&status=active",
+		},
+		{
+			name: "TransferSchedule", resp: `{"id":"s-1","status":"inactive","amount":"100000000"}`,
+			call:   func(ctx context.Context, c *Client) (any, error) { return c.TransferSchedule(ctx, testToken, "s-1") },
+			method: "GET", path: "/api/transfer-schedules/s-1", route: "/api/transfer-schedules/{id}",
+		},
+		{
+			name: "DeactivateTransferSchedule", resp: `{"id":"s-1","status":"inactive","amount":"100000000"}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.DeactivateTransferSchedule(ctx, testToken, "s-1")
+			},
+			method: "POST", path: "/api/transfer-schedules/s-1/deactivate", route: "/api/transfer-schedules/{id}/deactivate",
+			check: func(t *testing.T, got any) {
+				if s := got.(*TransferSchedule); s.Status != ScheduleInactive {
+					t.Errorf("%+v", s)
+				}
+			},
+		},
+		{
 			name: "DeletePayee", resp: `{"message":"deleted","statusCode":200}`,
 			call:   func(ctx context.Context, c *Client) (any, error) { return nil, c.DeletePayee(ctx, testToken, "p-2") },
-			method: "DELETE", path: "/api/payees/p-2",
+			method: "DELETE", path: "/api/payees/p-2", route: "/api/payees/{id}",
 		},
 		{
 			name: "NotificationsAuth", resp: `{"auth":"e089376087cac1a62785:abcdef"}`,
@@ -325,7 +391,8 @@ func TestEndpoints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{resp: tt.resp}
-			c, _, _ := newTestClient(t, rec)
+			reg := prometheus.NewRegistry()
+			c, _, _ := newTestClient(t, rec, WithRegisterer(reg))
 			got, err := tt.call(context.Background(), c)
 			if err != nil {
 				t.Fatalf("call: %v", err)
@@ -359,6 +426,14 @@ func TestEndpoints(t *testing.T) {
 			}
 			if tt.check != nil {
 				tt.check(t, got)
+			}
+			route := tt.route
+			if route == "" {
+				route = tt.path
+			}
+			want := "endpoint=" + route + ",method=" + tt.method + ",status=2xx count=1"
+			if got := gatherLabels(t, reg); len(got) != 1 || got[0] != want {
+				t.Errorf("metrics = %v, want [%s]", got, want)
 			}
 		})
 	}
@@ -430,6 +505,29 @@ func TestOtherRequestValidation(t *testing.T) {
 	}
 	if err := c.DeletePayee(ctx, testToken, ""); err == nil {
 		t.Error("empty payee id accepted")
+	}
+	if _, err := c.UpdatePayee(ctx, testToken, "", UpdatePayeeRequest{NickName: "x"}); err == nil {
+		t.Error("empty payee id accepted")
+	}
+	if _, err := c.UpdatePayee(ctx, testToken, "p-1", UpdatePayeeRequest{}); err == nil {
+		t.Error("payee update without nickName accepted")
+	}
+	if _, err := c.TransferSchedule(ctx, testToken, ""); err == nil {
+		t.Error("empty schedule id accepted")
+	}
+	if _, err := c.DeactivateTransferSchedule(ctx, testToken, ""); err == nil {
+		t.Error("empty schedule id accepted")
+	}
+	for _, r := range []ScheduleRequest{
+		{Amount: dec("1"), RepeatType: RepeatDaily, Schedule: "2025-04-21"},                                 // no recipient
+		{Email: "a@b.com", PayeeID: "p", Amount: dec("1"), RepeatType: RepeatDaily, Schedule: "2025-04-21"}, // two
+		{Email: "a@b.com", Amount: dec("0.000000001"), RepeatType: RepeatDaily, Schedule: "2025-04-21"},     // precision
+		{Email: "a@b.com", Amount: dec("1"), Schedule: "2025-04-21"},                                        // no repeat
+		{Email: "a@b.com", Amount: dec("1"), RepeatType: RepeatDaily},                                       // no schedule
+	} {
+		if _, err := c.CreateTransferSchedule(ctx, testToken, r); err == nil {
+			t.Errorf("schedule %+v accepted", r)
+		}
 	}
 	if len(rec.reqs) != 0 {
 		t.Errorf("invalid requests reached the API: %d", len(rec.reqs))

@@ -2,6 +2,7 @@ package copperx
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -64,6 +65,35 @@ func (c *Client) Payee(ctx context.Context, tok Token, id string) (*Payee, error
 func (c *Client) CreatePayee(ctx context.Context, tok Token, r CreatePayeeRequest) (*Payee, error) {
 	var out Payee
 	if err := c.do(ctx, call{method: http.MethodPost, path: "/api/payees", tok: &tok, body: r, out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdatePayeeRequest changes a payee (UpdatePayeeDto): NickName is
+// required; the other fields are sent only when set. The email cannot change.
+type UpdatePayeeRequest struct {
+	NickName    string `json:"nickName"`
+	FirstName   string `json:"firstName,omitempty"`
+	LastName    string `json:"lastName,omitempty"`
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+}
+
+// UpdatePayee changes a payee's names and phone (PUT /api/payees/{id}).
+// Never retried.
+func (c *Client) UpdatePayee(ctx context.Context, tok Token, id string, r UpdatePayeeRequest) (*Payee, error) {
+	if id == "" {
+		return nil, errEmptyID("update payee")
+	}
+	if r.NickName == "" {
+		return nil, fmt.Errorf("copperx: update payee: nickName is required")
+	}
+	var out Payee
+	err := c.do(ctx, call{
+		method: http.MethodPut, path: "/api/payees/" + escape(id), route: "/api/payees/{id}",
+		tok: &tok, body: r, out: &out,
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil

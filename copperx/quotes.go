@@ -1,10 +1,14 @@
 package copperx
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -16,7 +20,7 @@ type QuoteRequest struct {
 	Amount                 decimal.Decimal
 	Currency               string
 	PreferredBankAccountID string
-	OnlyRemittance         bool
+	OnlyRemittance         bool // sent only when true
 }
 
 // quoteBody is QuoteRequest on the wire (OfframpQuoteRequestDto).
@@ -26,7 +30,7 @@ type quoteBody struct {
 	Amount                 string `json:"amount"`
 	Currency               string `json:"currency"`
 	PreferredBankAccountID string `json:"preferredBankAccountId,omitempty"`
-	OnlyRemittance         bool   `json:"onlyRemittance"`
+	OnlyRemittance         bool   `json:"onlyRemittance,omitempty"`
 }
 
 // Quote is an offramp quote (OfframpQuoteResponseDto). A 200 may carry Error
@@ -80,7 +84,12 @@ type QuotePayload struct {
 	FixedFee           decimal.Decimal // 10^-8 units on the wire
 	SourceCountry      string
 	DestinationCountry string
-	Fields             map[string]json.RawMessage // every field, as received
+	// ExpiresAt is when the quote stops being accepted (UTC; zero when the
+	// payload does not say). It is read from "expireAt" or "expiresAt", an
+	// RFC 3339 string or a number of unix seconds or milliseconds (see
+	// ParseExpiry).
+	ExpiresAt time.Time
+	Fields    map[string]json.RawMessage // every field, as received
 }
 
 // UnmarshalJSON implements json.Unmarshaler leniently.
@@ -120,8 +129,55 @@ func (p *QuotePayload) UnmarshalJSON(data []byte) error {
 		DestinationCountry: str("destinationCountry"),
 		Fields:             m,
 	}
+	for _, k := range []string{"expireAt", "expiresAt"} {
+		if t, ok := ParseExpiry(m[k]); ok {
+			p.ExpiresAt = t
+			break
+		}
+	}
 	return nil
 }
+
+// unixMillisFrom is where ParseExpiry tells milliseconds from seconds: 10^11
+// seconds is the year 5138, 10^11 milliseconds is 1973. Every plausible
+// expiry is on the right side in either unit.
+const unixMillisFrom = 1e11
+
+// ParseExpiry reads an expiry as the API may send it: an RFC 3339 string
+// ("2025-04-20T10:05:00.000Z"), or a number (JSON number or digit string)
+// of unix seconds or, from 10^11 on, unix milliseconds; a fraction is
+// kept. It returns the time in UTC and false for null, an absent value,
+// zero, a negative number, a time after 2262 or anything else.
+func ParseExpiry(raw json.RawMessage) (time.Time, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return time.Time{}, false
+	}
+	text := string(raw)
+	if raw[0] == '"' {
+		if json.Unmarshal(raw, &text) != nil {
+			return time.Time{}, false
+		}
+		text = strings.TrimSpace(text)
+		if t, err := time.Parse(time.RFC3339Nano, text); err == nil {
+			return t.UTC(), true
+		}
+	}
+	n, err := decimal.NewFromString(text)
+	if err != nil || !n.IsPositive() {
+		return time.Time{}, false
+	}
+	if n.LessThan(decimal.NewFromInt(unixMillisFrom)) {
+		n = n.Shift(3) // seconds to milliseconds
+	}
+	if n.GreaterThan(maxUnixMillis) {
+		return time.Time{}, false
+	}
+	return time.Unix(0, n.Shift(6).Truncate(0).IntPart()).UTC(), true
+}
+
+// maxUnixMillis is the last millisecond time.Unix(0, ns) can hold (2262).
+var maxUnixMillis = decimal.NewFromInt(math.MaxInt64 / int64(time.Millisecond))
 
 // OfframpQuote asks for a bank withdrawal quote (POST /api/quotes/offramp).
 // Never retried.

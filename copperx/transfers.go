@@ -274,10 +274,7 @@ func (r BatchSendResult) Err() error {
 	if r.Error == nil {
 		return nil
 	}
-	return &Error{
-		Status: r.Error.StatusCode, Message: r.Error.Text(),
-		Endpoint: "/api/transfers/send-batch", Method: http.MethodPost,
-	}
+	return errorFromBody(http.MethodPost, "/api/transfers/send-batch", r.Error.StatusCode, 0, *r.Error, nil)
 }
 
 // SendBatch sends several transfers in one call (POST /api/transfers/send-batch).

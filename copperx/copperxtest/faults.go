@@ -46,6 +46,7 @@ type faultRule struct {
 type faultSet struct {
 	mu    sync.Mutex
 	rules []*faultRule
+	batch map[string][]*errorBody // FailBatchItem, by requestId
 }
 
 // Fail injects f on requests whose method is method ("" or "*" for any)
@@ -62,11 +63,24 @@ func (s *Server) Fail(method, pattern string, f Fault) {
 	s.faults.rules = append(s.faults.rules, &faultRule{method: method, pattern: pattern, fault: f, left: left})
 }
 
-// ClearFaults removes every fault.
+// ClearFaults removes every fault, including unused FailBatchItem ones.
 func (s *Server) ClearFaults() {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
 	s.faults.rules = nil
+	s.faults.batch = nil
+}
+
+// takeBatch returns (and uses up) the failure injected for a batch item.
+func (fs *faultSet) takeBatch(requestID string) *errorBody {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	q := fs.batch[requestID]
+	if len(q) == 0 {
+		return nil
+	}
+	fs.batch[requestID] = q[1:]
+	return q[0]
 }
 
 // take returns the fault for a request, counting one use.

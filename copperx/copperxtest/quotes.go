@@ -196,6 +196,9 @@ func (s *Server) offramp(r *http.Request, sess *session) (any, error) {
 	amount := decimal.RequireFromString(p.Amount)
 	fee := decimal.RequireFromString(p.TotalFee)
 	total := fromUnits(amount.Add(fee))
+	if err := s.checkDailyLimitLocked(u, amount); err != nil {
+		return nil, err
+	}
 	if src.balances[p.Currency].LessThan(total) {
 		return nil, unprocessable("Insufficient balance")
 	}
@@ -218,5 +221,6 @@ func (s *Server) offramp(r *http.Request, sess *session) (any, error) {
 			TotalFee: p.TotalFee, FeeCurrency: p.Currency, TransactionHash: txHash(),
 		}},
 	}, s.cfg.settleDelay)
+	t.outgoing, t.refund = true, &refund{source: src, currency: p.Currency, debited: total}
 	return s.renderLocked(t, false), nil
 }

@@ -8,10 +8,12 @@
 // shared struct. Every request is validated against the OpenAPI document
 // (kin-openapi); a violation is answered with 422 and a message naming the
 // field. Bearer tokens, OTP logins, wallets, balances (exact decimal
-// arithmetic), transfers, offramp quotes signed with HMAC, payees, bank
-// accounts, KYC records and Pusher private-channel subscriptions are
-// emulated; faults (status codes, latency, malformed bodies, dropped
-// connections and lost responses) can be injected per route.
+// arithmetic), transfers (settled by time or by Settle), offramp quotes
+// signed with HMAC, payees, transfer schedules (run by the clock: Advance,
+// Tick), bank accounts, KYC records and Pusher private-channel
+// subscriptions are emulated; faults (status codes, latency, malformed
+// bodies, dropped connections and lost responses, failed send-batch
+// items) can be injected.
 //
 // In a test:
 //
@@ -19,7 +21,9 @@
 //	token := srv.IssueToken("demo@copperx.io")
 //	// point the client at srv.URL() and the Pusher client at srv.WSURL()
 //
-// Standalone: New(...).ListenAndServe(ctx, ":8090").
+// Standalone: New(...).ListenAndServe(ctx, ":8090"), or Serve and
+// ServeAdmin on listeners bound beforehand (the admin API, AdminHandler,
+// makes deposits arrive and settles transfers over HTTP).
 package copperxtest
 
 import (
@@ -35,6 +39,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -70,6 +75,7 @@ type config struct {
 	pusherSecret  string
 	nullIsDefault bool
 	responseCheck func(method, path string, err error)
+	dailyLimit    decimal.Decimal // tokens; zero: none
 }
 
 // Option configures a Server.
@@ -94,8 +100,16 @@ func WithOTPAttempts(n int) Option { return func(c *config) { c.otpAttempts = n 
 func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
 
 // WithSettleDelay sets how long on-chain and bank transfers stay
-// "processing" before they read as "success" (default 2s of clock time).
+// "processing" before they read as "success" (default 2s of clock time;
+// 0 settles them at once). A negative d leaves them "processing" until
+// Settle (or the admin API's settle) moves them.
 func WithSettleDelay(d time.Duration) Option { return func(c *config) { c.settleDelay = d } }
+
+// WithDailyLimit caps what one user may send, withdraw and offramp per UTC
+// day, in tokens (amount without fee; failed, canceled and refunded
+// transfers do not count). Past it a transfer is refused with 422 "Daily
+// transfer limit exceeded. …". Zero (the default) means no limit.
+func WithDailyLimit(tokens decimal.Decimal) Option { return func(c *config) { c.dailyLimit = tokens } }
 
 // WithFixedOTP makes code a valid OTP for every sid, in addition to the
 // random code issued (the CopperX sandbox accepts "123456").
@@ -155,6 +169,10 @@ type Server struct {
 	quoteError string
 	quoteKey   []byte
 	seq        int64
+	schedules  []*schedule
+
+	// offset is what Advance added to the clock, in nanoseconds.
+	offset atomic.Int64
 
 	calls  callLog
 	faults faultSet
@@ -256,26 +274,82 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("copperxtest: listen: %w", err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves the API and the Pusher websocket on ln (bound by the
+// caller, so that a busy port is an error before anything claims to be
+// serving) until ctx is done, then closes ln. It returns nil after ctx ends.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.cfg.logger.Info("copperx emulator listening", "addr", ln.Addr().String())
+	return serveUntil(ctx, ln, s, s.hub.closeAll)
+}
+
+// ServeAdmin serves AdminHandler on ln until ctx is done, like Serve.
+func (s *Server) ServeAdmin(ctx context.Context, ln net.Listener) error {
+	s.cfg.logger.Info("copperx emulator admin API listening", "addr", ln.Addr().String())
+	return serveUntil(ctx, ln, s.AdminHandler(), nil)
+}
+
+// serveUntil serves h on ln until ctx is done; beforeShutdown runs first.
+func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, beforeShutdown func()) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
+	stop := make(chan struct{})
 	go func() {
 		defer close(done)
-		<-ctx.Done()
-		s.hub.closeAll()
+		select {
+		case <-ctx.Done():
+		case <-stop:
+			return
+		}
+		if beforeShutdown != nil {
+			beforeShutdown()
+		}
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 	}()
-	s.cfg.logger.Info("copperx emulator listening", "addr", ln.Addr().String())
-	err = srv.Serve(ln)
+	err := srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		<-done
 		return nil
 	}
+	close(stop)
+	<-done
 	return fmt.Errorf("copperxtest: serve: %w", err)
 }
 
-func (s *Server) now() time.Time { return s.cfg.clock().UTC() }
+// now is the emulator's clock: the WithClock clock plus what Advance added.
+func (s *Server) now() time.Time {
+	return s.cfg.clock().UTC().Add(time.Duration(s.offset.Load()))
+}
+
+// Now is the emulator's current time (WithClock's clock plus Advance).
+func (s *Server) Now() time.Time { return s.now() }
+
+// Advance moves the emulator's clock forward by d (on top of WithClock's
+// clock) and runs Tick: processing transfers whose settle delay passed
+// settle, and transfer schedules that fell due create their transfers. It
+// returns the number of transfers the schedules created.
+func (s *Server) Advance(d time.Duration) int {
+	if d > 0 {
+		s.offset.Add(int64(d))
+	}
+	return s.Tick()
+}
+
+// Tick brings the emulator up to its clock: processing transfers whose
+// settle delay passed read "success", and every active transfer schedule
+// that fell due creates its transfer(s), one per missed occurrence. It
+// returns the number of transfers the schedules created. The emulator also
+// ticks before serving each API request, so a standalone emulator runs its
+// schedules on the wall clock.
+func (s *Server) Tick() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tickLocked()
+}
 
 // ServeHTTP implements http.Handler: it records the call, applies faults,
 // serves the Pusher websocket under /app/ and the API under /api/.
@@ -467,6 +541,10 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/payees/{id}", s.api(s.getPayee))
 	m.HandleFunc("PUT /api/payees/{id}", s.api(s.updatePayee))
 	m.HandleFunc("DELETE /api/payees/{id}", s.api(s.deletePayee))
+	m.HandleFunc("GET /api/transfer-schedules", s.api(s.listSchedules))
+	m.HandleFunc("POST /api/transfer-schedules", s.api(s.createSchedule))
+	m.HandleFunc("GET /api/transfer-schedules/{id}", s.api(s.getSchedule))
+	m.HandleFunc("POST /api/transfer-schedules/{id}/deactivate", s.api(s.deactivateSchedule))
 	m.HandleFunc("POST /api/notifications/auth", s.api(s.notificationsAuth))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound(fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)))

@@ -69,7 +69,21 @@ type payee struct {
 type transfer struct {
 	seq      int64
 	wire     Transfer
-	settleAt time.Time // zero: settled
+	settleAt time.Time // zero: settled, or left to Settle (WithSettleDelay < 0)
+	outgoing bool      // the user's money left (counts toward WithDailyLimit)
+	// refund is what a failed, canceled or refunded outgoing transfer
+	// gives back (nil for deposits and receives).
+	refund *refund
+}
+
+// refund undoes an outgoing transfer's money movement.
+type refund struct {
+	source   *wallet
+	currency string
+	debited  decimal.Decimal // tokens taken from source: amount + fee
+	credited *wallet         // the emulator wallet credited at once, or nil
+	credit   decimal.Decimal // tokens
+	peer     *transfer       // the recipient's "receive" record, or nil
 }
 
 func (u *user) displayName() string { return strings.TrimSpace(u.firstName + " " + u.lastName) }

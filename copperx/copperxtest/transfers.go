@@ -80,18 +80,130 @@ type Transaction struct {
 	TransactionHash string `json:"transactionHash,omitempty"`
 }
 
+// Transfer statuses.
+const (
+	StatusPending    = "pending"
+	StatusInitiated  = "initiated"
+	StatusProcessing = "processing"
+	StatusSuccess    = "success"
+	StatusCanceled   = "canceled"
+	StatusFailed     = "failed"
+	StatusRefunded   = "refunded"
+)
+
+// finalStatus reports a status a transfer never leaves.
+func finalStatus(status string) bool {
+	switch status {
+	case StatusSuccess, StatusCanceled, StatusFailed, StatusRefunded:
+		return true
+	}
+	return false
+}
+
+// Errors of Settle.
+var (
+	// ErrUnknownTransfer: no transfer has that id.
+	ErrUnknownTransfer = errors.New("copperxtest: unknown transfer")
+	// ErrTransferFinal: the transfer already has another final status.
+	ErrTransferFinal = errors.New("copperxtest: transfer already settled")
+	// ErrNotFinalStatus: Settle was asked for a status that is not final.
+	ErrNotFinalStatus = errors.New("copperxtest: not a final status (success, failed, canceled or refunded)")
+)
+
 // settleLocked moves a processing transfer to success once its time came.
 func (s *Server) settleLocked(t *transfer) {
 	if t.settleAt.IsZero() || s.now().Before(t.settleAt) {
 		return
 	}
-	t.wire.Status = "success"
-	t.wire.UpdatedAt = ts(t.settleAt)
-	for i := range t.wire.Transactions {
-		t.wire.Transactions[i].Status = "success"
-		t.wire.Transactions[i].UpdatedAt = ts(t.settleAt)
+	s.finishLocked(t, StatusSuccess, t.settleAt)
+}
+
+// finishLocked gives t (and its transactions: "failed" for a refunded
+// transfer, as TransactionStatus has no "refunded") a final status at time at;
+// a failed, canceled or refunded outgoing transfer gives its money back:
+// amount + fee to the source wallet, and whatever an emulator recipient
+// was credited is taken back (their "receive" record takes the status too).
+func (s *Server) finishLocked(t *transfer, status string, at time.Time) {
+	txStatus := status
+	if status == StatusRefunded {
+		txStatus = StatusFailed // TransactionStatus has no "refunded"
 	}
-	t.settleAt = time.Time{}
+	setStatus := func(t *transfer) {
+		t.wire.Status = status
+		t.wire.UpdatedAt = ts(at)
+		for i := range t.wire.Transactions {
+			t.wire.Transactions[i].Status = txStatus
+			t.wire.Transactions[i].UpdatedAt = ts(at)
+		}
+		t.settleAt = time.Time{}
+	}
+	setStatus(t)
+	if status == StatusSuccess || t.refund == nil {
+		return
+	}
+	r := t.refund
+	r.source.balances[r.currency] = r.source.balances[r.currency].Add(r.debited)
+	if r.credited != nil {
+		r.credited.balances[r.currency] = r.credited.balances[r.currency].Sub(r.credit)
+	}
+	if r.peer != nil {
+		setStatus(r.peer)
+	}
+	t.refund = nil
+}
+
+// Settle moves a transfer that is pending, initiated or processing to the
+// final status (success, failed, canceled or refunded), as CopperX does
+// when the chain or the bank answers. A failed, canceled or refunded
+// outgoing transfer (send, withdraw, offramp, send-batch item, scheduled
+// send) gives the money back: amount + fee return to the paying wallet, and
+// an emulator recipient that was credited is debited again. Settling a
+// transfer to the status it already has is a no-op; to another final
+// status it is ErrTransferFinal (a transfer whose settle delay passed is
+// already "success"). An unknown id is ErrUnknownTransfer.
+func (s *Server) Settle(transferID, status string) error {
+	if !finalStatus(status) {
+		return fmt.Errorf("%w: %q", ErrNotFinalStatus, status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.findTransferLocked(transferID)
+	if t == nil {
+		return fmt.Errorf("%w %q", ErrUnknownTransfer, transferID)
+	}
+	s.settleLocked(t)
+	if finalStatus(t.wire.Status) {
+		if t.wire.Status == status {
+			return nil
+		}
+		return fmt.Errorf("%w: %s is %s", ErrTransferFinal, transferID, t.wire.Status)
+	}
+	s.finishLocked(t, status, s.now())
+	return nil
+}
+
+// findTransferLocked returns the transfer with that id, whoever owns it.
+func (s *Server) findTransferLocked(id string) *transfer {
+	for _, u := range s.users {
+		for _, t := range u.transfers {
+			if t.wire.ID == id {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// TransferByID returns the transfer with that id (with its transactions),
+// whoever owns it, and whether it exists.
+func (s *Server) TransferByID(id string) (Transfer, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.findTransferLocked(id)
+	if t == nil {
+		return Transfer{}, false
+	}
+	return s.renderLocked(t, true), true
 }
 
 // render returns the wire form; withTx keeps the transactions (GET) or
@@ -107,7 +219,7 @@ func (s *Server) renderLocked(t *transfer, withTx bool) Transfer {
 }
 
 // newTransferLocked records a transfer for u; settle > 0 leaves it
-// "processing" for that long.
+// "processing" for that long, settle < 0 until Settle.
 func (s *Server) newTransferLocked(u *user, w Transfer, settle time.Duration) *transfer {
 	now := s.now()
 	s.seq++
@@ -124,11 +236,14 @@ func (s *Server) newTransferLocked(u *user, w Transfer, settle time.Duration) *t
 		w.FeeCurrency = w.Currency
 	}
 	t := &transfer{seq: s.seq, wire: w}
-	if settle > 0 {
-		t.wire.Status = "processing"
+	switch {
+	case settle > 0:
+		t.wire.Status = StatusProcessing
 		t.settleAt = now.Add(settle)
-	} else if t.wire.Status == "" {
-		t.wire.Status = "success"
+	case settle < 0:
+		t.wire.Status = StatusProcessing
+	case t.wire.Status == "":
+		t.wire.Status = StatusSuccess
 	}
 	for i := range t.wire.Transactions {
 		tx := &t.wire.Transactions[i]
@@ -264,6 +379,32 @@ func (s *Server) debitLocked(w *wallet, currency string, amount decimal.Decimal)
 	return fee, nil
 }
 
+// checkDailyLimitLocked refuses amount (10^-8 units) when it would take u's
+// outgoing transfers of the current UTC day past WithDailyLimit.
+func (s *Server) checkDailyLimitLocked(u *user, amount decimal.Decimal) error {
+	if !s.cfg.dailyLimit.IsPositive() {
+		return nil
+	}
+	day := ts(s.now().Truncate(24 * time.Hour))
+	sent := decimal.Zero
+	for _, t := range u.transfers {
+		w := t.wire
+		if !t.outgoing || w.CreatedAt < day {
+			continue
+		}
+		if w.Status == StatusFailed || w.Status == StatusCanceled || w.Status == StatusRefunded {
+			continue
+		}
+		if a, err := decimal.NewFromString(w.Amount); err == nil {
+			sent = sent.Add(a)
+		}
+	}
+	if fromUnits(sent.Add(amount)).GreaterThan(s.cfg.dailyLimit) {
+		return unprocessable(fmt.Sprintf("Daily transfer limit exceeded. Your daily limit is %s USDC", s.cfg.dailyLimit))
+	}
+	return nil
+}
+
 // findWalletLocked returns the emulator wallet with that address on network.
 func (s *Server) findWalletLocked(network, addr string) (*user, *wallet) {
 	for _, u := range s.users {
@@ -339,6 +480,9 @@ func (s *Server) sendLocked(u *user, in sendBody) (*transfer, error) {
 	if recvWallet != nil {
 		dest.AccountID, dest.WalletAddress, dest.Network = recvWallet.accountID, recvWallet.address, recvWallet.network
 	}
+	if err := s.checkDailyLimitLocked(u, amount); err != nil {
+		return nil, err
+	}
 	fee, err := s.debitLocked(src, currency, amount)
 	if err != nil {
 		return nil, err
@@ -360,9 +504,12 @@ func (s *Server) sendLocked(u *user, in sendBody) (*transfer, error) {
 			TotalFee: units(fee), FeeCurrency: currency, TransactionHash: txHash(),
 		}},
 	}, settle)
+	t.outgoing = true
+	t.refund = &refund{source: src, currency: currency, debited: fromUnits(amount.Add(fee))}
 	if recipient != nil && recvWallet != nil {
 		recvWallet.balances[currency] = recvWallet.balances[currency].Add(fromUnits(amount))
-		s.newTransferLocked(recipient, Transfer{
+		t.refund.credited, t.refund.credit = recvWallet, fromUnits(amount)
+		t.refund.peer = s.newTransferLocked(recipient, Transfer{
 			Type: "receive", Mode: "on_chain", Amount: units(amount), Currency: currency,
 			AmountSubtotal: units(amount), TotalFee: "0", FeePercentage: "0", PurposeCode: in.PurposeCode,
 			SourceAccountID: src.accountID, DestinationAccountID: recvWallet.accountID,
@@ -416,14 +563,19 @@ func (s *Server) walletWithdraw(r *http.Request, sess *session) (any, error) {
 	if !validAddress(src.network, in.WalletAddress) {
 		return nil, constraint("walletAddress", "isValidAddress", fmt.Sprintf("walletAddress must be a valid %s address", networkName(src.network)))
 	}
+	if err := s.checkDailyLimitLocked(u, amount); err != nil {
+		return nil, err
+	}
 	fee, err := s.debitLocked(src, currency, amount)
 	if err != nil {
 		return nil, err
 	}
+	back := &refund{source: src, currency: currency, debited: fromUnits(amount.Add(fee))}
 	dest := &TransferAccount{ID: newID(), Type: "web3_wallet", Network: src.network, WalletAddress: in.WalletAddress}
 	if ru, rw := s.findWalletLocked(src.network, in.WalletAddress); ru != nil && ru != u {
 		rw.balances[currency] = rw.balances[currency].Add(fromUnits(amount))
 		dest.ID, dest.AccountID = rw.accountID, rw.accountID
+		back.credited, back.credit = rw, fromUnits(amount)
 	}
 	t := s.newTransferLocked(u, Transfer{
 		Type: "withdraw", Mode: "on_chain", Amount: units(amount), Currency: currency,
@@ -438,6 +590,7 @@ func (s *Server) walletWithdraw(r *http.Request, sess *session) (any, error) {
 			TotalFee: units(fee), FeeCurrency: currency, TransactionHash: txHash(),
 		}},
 	}, s.cfg.settleDelay)
+	t.outgoing, t.refund = true, back
 	return s.renderLocked(t, false), nil
 }
 
@@ -471,6 +624,11 @@ func (s *Server) sendBatch(r *http.Request, sess *session) (any, error) {
 	out := make([]batchItem, 0, len(in.Requests))
 	for _, item := range in.Requests {
 		bi := batchItem{RequestID: item.RequestID, Request: item.Request}
+		if f := s.faults.takeBatch(item.RequestID); f != nil {
+			bi.Error = f
+			out = append(out, bi)
+			continue
+		}
 		t, err := s.sendLocked(sess.user, item.Request)
 		if err != nil {
 			var ae *apiError
@@ -486,6 +644,27 @@ func (s *Server) sendBatch(r *http.Request, sess *session) (any, error) {
 		out = append(out, bi)
 	}
 	return map[string]any{"responses": out}, nil
+}
+
+// FailBatchItem makes the next send-batch item whose requestId is
+// requestID fail with status (default 422) and message (default the
+// status text), without being executed (nothing moves), while the other
+// items of the batch go through: a partial failure. Each call fails one
+// item; ClearFaults forgets the ones not used.
+func (s *Server) FailBatchItem(requestID string, status int, message string) {
+	if status == 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	if message == "" {
+		message = http.StatusText(status)
+	}
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	if s.faults.batch == nil {
+		s.faults.batch = map[string][]*errorBody{}
+	}
+	s.faults.batch[requestID] = append(s.faults.batch[requestID],
+		&errorBody{Message: message, StatusCode: status, Error: http.StatusText(status)})
 }
 
 // AddTransfers adds n settled transfers to email's history (for paging

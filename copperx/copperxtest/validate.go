@@ -148,6 +148,7 @@ func validationOptions() []openapi3.ValidationOption {
 // handle authenticates and validates the request, then dispatches it to
 // the endpoint.
 func (s *Server) handle(w *httptest.ResponseRecorder, r *http.Request, body []byte) {
+	s.Tick() // due schedules and settling, before the request sees the state
 	route, params, err := s.spec.router.FindRoute(r)
 	if err != nil {
 		writeError(w, notFound(fmt.Sprintf("Cannot %s %s", r.Method, r.URL.Path)))

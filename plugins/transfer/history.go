@@ -10,6 +10,15 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel"
 )
 
+// setupHistory declares /history and its screens. It only reads: a login
+// is enough (KYC pending still shows it).
+func (t *Transfer) setupHistory(r *kernel.Registrar) {
+	read := []kernel.ActionOption{kernel.Guard("auth"), kernel.Private()}
+	r.Action("history", t.history, read...)
+	r.Callback("page", t.historyPage, read...)
+	r.Callback("detail", t.detail, read...)
+}
+
 // history shows the first page of transfers, in a new message (also when
 // a button of another screen, such as the /start menu, ran it).
 func (t *Transfer) history(c *kernel.Ctx) error { return t.showPage(c, 1, false) }

@@ -63,11 +63,7 @@ func (t *Transfer) Setup(r *kernel.Registrar) error {
 	// On the receipt of a send to a new email.
 	r.Callback("savepayee", t.savePayee, money...)
 
-	// /history only reads: a login is enough (KYC pending still shows it).
-	read := []kernel.ActionOption{kernel.Guard("auth"), kernel.Private()}
-	r.Action("history", t.history, read...)
-	r.Callback("page", t.historyPage, read...)
-	r.Callback("detail", t.detail, read...)
+	t.setupHistory(r)
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -187,13 +186,7 @@ func (t *Transfer) fetchQuote(c *kernel.Ctx, mv *movement) error {
 // quoteExpiry reads when a quote expires from its payload (zero when it
 // does not say).
 func quoteExpiry(p *copperx.QuotePayload) time.Time {
-	var s string
-	if raw, ok := p.Fields["expireAt"]; ok && json.Unmarshal(raw, &s) == nil {
-		if at, err := time.Parse(time.RFC3339, s); err == nil {
-			return at
-		}
-	}
-	return time.Time{}
+	return p.ExpiresAt
 }
 
 // showQuote shows the quote with Continue / Get a new quote / Cancel (in
