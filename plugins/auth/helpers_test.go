@@ -3,8 +3,8 @@ package auth_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -234,7 +234,7 @@ func (f *fixture) login(t *testing.T, u *kerneltest.Chat, email string) kernelte
 // session decodes the raw stored session of a user.
 func session(t *testing.T, h *kerneltest.Harness, userID int64) (map[string]any, string) {
 	t.Helper()
-	raw, _, err := h.Store.Get(context.Background(), fmt.Sprintf("sess:%d", userID), 0)
+	raw, _, err := h.Store.Get(context.Background(), store.SessionKey(strconv.FormatInt(userID, 10)), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

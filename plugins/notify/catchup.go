@@ -9,9 +9,10 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx"
 )
 
-// The catch-up: the websocket delivers nothing while it is down, so after
-// every (re)subscription the plugin lists the organization's recent
-// deposits and announces those it has not announced yet.
+// The catch-up: the websocket delivers nothing while it is down (or
+// before a replica took an organization over), so after every
+// subscription of an organization's channel the plugin lists its recent
+// deposits and announces those not announced yet.
 
 const (
 	// catchUpPages bounds the deposit pages (10 each) one catch-up reads.
@@ -22,10 +23,11 @@ const (
 
 // catchUp announces the organization's recent deposits the websocket did
 // not deliver: those created at or after notify:last:<org> and within
-// catch_up_max_age. The first run for an organization only sets that mark.
-func (n *Notify) catchUp(ctx context.Context, org string) {
+// catch_up_max_age. The first run for an organization only sets that
+// mark. token (maybe zero) signed the subscription: it is tried first.
+func (n *Notify) catchUp(ctx context.Context, org string, token copperx.Token) {
 	defer n.log.Debug("catch-up finished", "org", org)
-	list, err := n.subscriptions.ofOrg(ctx, org)
+	recipients, err := n.recipientsOf(ctx, org)
 	if err != nil {
 		n.log.Error("catch-up: load subscriptions", "org", org, "err", err)
 		return
@@ -40,31 +42,31 @@ func (n *Notify) catchUp(ctx context.Context, org string) {
 	// have millisecond precision and its clock is not ours: loginSkew keeps
 	// a deposit made right as the user logged in from being taken as old.
 	var since time.Time
-	for _, s := range list {
-		if since.IsZero() || s.Since.Before(since) {
-			since = s.Since
+	for _, r := range recipients {
+		if since.IsZero() || r.Since.Before(since) {
+			since = r.Since
 		}
 	}
-	var token copperx.Token
+	tokens := []copperx.Token{token}
+	for _, r := range recipients {
+		tokens = append(tokens, r.token)
+	}
 	var listed []copperx.Transfer
-	for _, s := range list {
-		t, ok := n.token(ctx, s.User)
-		if !ok {
+	err = errors.New("no token: nobody of the organization has a saved login")
+	for _, t := range tokens {
+		if t.IsZero() {
 			continue
 		}
-		token = t
-		listed, err = n.recentDeposits(ctx, token, last, cutoff, !known)
+		listed, err = n.listSince(ctx, t, last, cutoff, !known)
 		if err == nil || !errors.Is(err, copperx.ErrUnauthorized) {
 			break
 		}
 	}
-	if token.IsZero() || err != nil {
+	if err != nil {
 		n.log.Warn("catch-up: list deposits", "org", org, "err", err)
 		return
 	}
-	deposits := slices.DeleteFunc(listed, func(t copperx.Transfer) bool {
-		return t.Type != "deposit" || t.Status == "failed" || t.Status == "canceled" || t.Status == "refunded"
-	})
+	deposits := slices.DeleteFunc(listed, func(t copperx.Transfer) bool { return !announceable(t) })
 	slices.Reverse(deposits) // the API lists newest first; oldest first keeps ties in order
 	slices.SortStableFunc(deposits, func(a, b copperx.Transfer) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	newest := last
@@ -78,19 +80,26 @@ func (n *Notify) catchUp(ctx context.Context, org string) {
 		if t.CreatedAt.Before(last) || t.CreatedAt.Before(cutoff) {
 			continue
 		}
+		d := fromTransfer(t)
 		if !known && t.CreatedAt.Before(since.Add(-n.loginSkew)) {
 			// The first run (a login) only records what was already there;
 			// a deposit made since the login is news, even when it landed
 			// before the channel's subscription was confirmed.
-			if _, err := n.store.SetNX(ctx, seenKey(org, fromTransfer(t).ID), []byte("1"), seenTTL); err != nil {
+			if _, err := n.store.SetNX(ctx, seenKey(org, d.Key), []byte("1"), seenTTL); err != nil {
 				n.log.Error("catch-up: mark a known deposit", "org", org, "err", err)
 				return
 			}
 			continue
 		}
-		if err := n.announce(ctx, org, fromTransfer(t)); err != nil {
+		status, err := n.claim(ctx, org, d.Key)
+		switch {
+		case err != nil:
 			n.log.Error("catch-up: deposit not announced", "org", org, "transfer", t.ID, "err", err)
 			return // the mark stays, so the next catch-up tries again
+		case status != claimWon:
+			n.duplicate(org, d, status, 0)
+		case !n.deliver(ctx, org, d, recipients, 0):
+			return // the mark stays; deliver looks again later too
 		}
 	}
 	if err := n.subscriptions.advance(ctx, org, newest); err != nil {
@@ -98,10 +107,10 @@ func (n *Notify) catchUp(ctx context.Context, org string) {
 	}
 }
 
-// recentDeposits lists the newest deposits, newest first: page 1 (10 of
+// listSince lists the newest deposits, newest first: page 1 (10 of
 // them), and further pages (up to catchUpPages) while a whole page is
 // newer than the mark and the cutoff. A baseline needs page 1 only.
-func (n *Notify) recentDeposits(ctx context.Context, token copperx.Token, last, cutoff time.Time, baseline bool) ([]copperx.Transfer, error) {
+func (n *Notify) listSince(ctx context.Context, token copperx.Token, last, cutoff time.Time, baseline bool) ([]copperx.Transfer, error) {
 	var out []copperx.Transfer
 	for p := 1; p <= catchUpPages; p++ {
 		page, err := n.api.Transfers(ctx, token, copperx.TransferQuery{Page: p, Limit: 10, Types: []string{"deposit"}})

@@ -32,21 +32,28 @@ type Config struct {
 	// CatchUpMaxAge: a deposit older than this is never announced by the
 	// catch-up (it must stay below the 48h the dedupe markers live).
 	CatchUpMaxAge time.Duration `koanf:"catch_up_max_age"`
-	// ResyncInterval is how often the subscriber re-reads who is
-	// subscribed (logins on other replicas, expired sessions).
+	// ResyncInterval is how often each replica re-reads the whole
+	// subscription index and retries the channels Pusher or CopperX
+	// refused.
 	ResyncInterval time.Duration `koanf:"resync_interval"`
+	// HeartbeatInterval is how often each replica says it is alive in the
+	// store and looks at who else is (and whether the index changed): the
+	// organizations of a replica that stops are taken over within one
+	// interval, those of one that crashes within four.
+	HeartbeatInterval time.Duration `koanf:"heartbeat_interval"`
 }
 
 // DefaultConfig is the configuration before config.yaml is applied.
 func DefaultConfig() Config {
 	return Config{
-		AppKey:         "e089376087cac1a62785",
-		Cluster:        "ap1",
-		ReconnectMin:   time.Second,
-		ReconnectMax:   time.Minute,
-		CatchUp:        true,
-		CatchUpMaxAge:  24 * time.Hour,
-		ResyncInterval: time.Minute,
+		AppKey:            "e089376087cac1a62785",
+		Cluster:           "ap1",
+		ReconnectMin:      time.Second,
+		ReconnectMax:      time.Minute,
+		CatchUp:           true,
+		CatchUpMaxAge:     24 * time.Hour,
+		ResyncInterval:    time.Minute,
+		HeartbeatInterval: 10 * time.Second,
 	}
 }
 
@@ -80,6 +87,9 @@ func (c Config) Validate() error {
 	}
 	if c.ResyncInterval <= 0 {
 		bad("resync_interval", "must be positive")
+	}
+	if c.HeartbeatInterval < 10*time.Millisecond || c.HeartbeatInterval > 10*time.Minute {
+		bad("heartbeat_interval", "must be between 10ms and 10m")
 	}
 	return errors.Join(errs...)
 }

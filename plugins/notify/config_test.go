@@ -21,7 +21,7 @@ func buildWith(t *testing.T, api *copperx.Client, n *Notify, block string, env .
 	_, err := kerneltest.Build(t, kerneltest.Options{
 		Config:       "plugins:\n  auth: {enabled: true}\n  notify: " + block + "\ncommands:\n  - {name: notifications, action: notify.toggle}\n",
 		Env:          env,
-		Plugins:      []kernel.Plugin{plugintest.FakeAuth{}, n},
+		Plugins:      append([]kernel.Plugin{plugintest.FakeAuth{}, n}, stubs()...), // disabled: the links stay valid
 		ExtraLocales: map[string]string{"en": plugintest.Locale},
 	})
 	return err
@@ -38,7 +38,7 @@ func TestConfig(t *testing.T) {
 		wantErr     string // "" = valid
 	}{
 		{"defaults", "{enabled: true}", nil, ""},
-		{"all keys", `{enabled: true, ws_url: "ws://127.0.0.1:1/app/k?protocol=7", app_key: abc, cluster: eu, reconnect_min: 2s, reconnect_max: 2m, catch_up: false, catch_up_max_age: 12h, resync_interval: 30s}`, nil, ""},
+		{"all keys", `{enabled: true, ws_url: "ws://127.0.0.1:1/app/k?protocol=7", app_key: abc, cluster: eu, reconnect_min: 2s, reconnect_max: 2m, catch_up: false, catch_up_max_age: 12h, resync_interval: 30s, heartbeat_interval: 5s}`, nil, ""},
 		{"http url", `{enabled: true, ws_url: "http://x/app/k"}`, nil, "plugins.notify.ws_url: must be a ws:// or wss:// URL"},
 		{"bad key", `{enabled: true, app_key: "a b"}`, nil, "plugins.notify.app_key: must be 1-64 letters and digits"},
 		{"bad cluster", `{enabled: true, cluster: "AP1"}`, nil, "plugins.notify.cluster: must be 1-32"},
@@ -46,6 +46,9 @@ func TestConfig(t *testing.T) {
 		{"max below min", `{enabled: true, reconnect_min: 10s, reconnect_max: 1s}`, nil, "plugins.notify.reconnect_max: must be at least reconnect_min"},
 		{"catch-up too old", `{enabled: true, catch_up_max_age: 48h}`, nil, "plugins.notify.catch_up_max_age: must be positive and below 48h"},
 		{"zero resync", `{enabled: true, resync_interval: 0s}`, nil, "plugins.notify.resync_interval: must be positive"},
+		{"zero heartbeat", `{enabled: true, heartbeat_interval: 0s}`, nil, "plugins.notify.heartbeat_interval: must be between 10ms and 10m"},
+		{"slow heartbeat", `{enabled: true, heartbeat_interval: 1h}`, nil, "plugins.notify.heartbeat_interval: must be between 10ms and 10m"},
+		{"heartbeat without unit", `{enabled: true, heartbeat_interval: 10}`, nil, "heartbeat_interval"},
 		{"unknown key", `{enabled: true, reconect_min: 1s}`, nil, "reconect_min"},
 		{"wrong type", `{enabled: true, catch_up: maybe}`, nil, "catch_up"},
 		{"env override checked", "{enabled: true}", []string{"COPPERX_BOT_PLUGINS__NOTIFY__WS_URL=ftp://x"}, "plugins.notify.ws_url"},
@@ -119,7 +122,7 @@ func TestShippedConfigBlock(t *testing.T) {
 	if !ok {
 		t.Fatal("config.yaml has no plugins.notify block")
 	}
-	for _, key := range []string{"ws_url", "app_key", "cluster", "reconnect_min", "reconnect_max", "catch_up", "catch_up_max_age", "resync_interval"} {
+	for _, key := range []string{"ws_url", "app_key", "cluster", "reconnect_min", "reconnect_max", "catch_up", "catch_up_max_age", "resync_interval", "heartbeat_interval"} {
 		if _, ok := block[key]; !ok {
 			t.Errorf("config.yaml does not document plugins.notify.%s", key)
 		}

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,16 +31,40 @@ import (
 // sessions).
 const sealer = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
-// replicaConfig binds /notifications and makes reconnects quick; the
-// websocket URL comes from WithWebsocketURL.
+// replicaConfig binds /notifications and the stand-ins for /balance and
+// /history (where a deposit's buttons lead), and makes reconnects and
+// heartbeats quick; the websocket URL comes from WithWebsocketURL.
 const replicaConfig = `
 session:
   encryption_key: "` + sealer + `"
 commands:
   - {name: notifications, action: notify.toggle, menu: true}
+  - {name: balance, action: wallet.balance}
+  - {name: history, action: transfer.history}
 plugins:
-  notify: {enabled: true, reconnect_min: 10ms, reconnect_max: 50ms}
+  wallet: {enabled: true}
+  transfer: {enabled: true}
+  notify: {enabled: true, reconnect_min: 10ms, reconnect_max: 50ms, heartbeat_interval: 50ms}
 `
+
+// stub stands in for the plugin whose action a deposit's button leads to:
+// it answers with the action and its arguments.
+type stub struct{ name, action string }
+
+func (s stub) Name() string { return s.name }
+
+func (s stub) Setup(r *kernel.Registrar) error {
+	r.Action(s.action, func(c *kernel.Ctx) error {
+		_, err := c.Send(strings.TrimSpace("(stub) "+s.name+"."+s.action+" "+strings.Join(c.Args(), " ")), nil)
+		return err
+	})
+	return nil
+}
+
+// stubs are the plugins a deposit's buttons lead to.
+func stubs() []kernel.Plugin {
+	return []kernel.Plugin{stub{"wallet", "balance"}, stub{"transfer", "history"}}
+}
 
 // gate serves the emulator's websocket through a listener it controls:
 // drop closes every connection, block refuses new ones (503).
@@ -113,18 +139,28 @@ func (w *world) wsURL() string {
 	return w.gate.url("/app/" + w.emu.PusherKey() + "?protocol=7&client=go&version=1.0")
 }
 
-// deposit makes a deposit at the emulator.
-func (w *world) deposit(amount, network string) {
+// deposit makes a deposit at the emulator; it returns the transfer's id
+// and transaction hash.
+func (w *world) deposit(amount, network string) (transferID, hash string) {
 	w.t.Helper()
-	if _, err := w.emu.Deposit(w.org, decimal.RequireFromString(amount), "USDC", network); err != nil {
+	id, err := w.emu.Deposit(w.org, decimal.RequireFromString(amount), "USDC", network)
+	if err != nil {
 		w.t.Fatal(err)
 	}
+	for _, t := range w.emu.Transfers(plugintest.Email) {
+		if t.ID == id && len(t.Transactions) > 0 {
+			return id, t.Transactions[0].TransactionHash
+		}
+	}
+	w.t.Fatalf("deposit %s not listed", id)
+	return "", ""
 }
 
 // replica is one bot process; its user (42) is e.U.
 type replica struct {
 	*plugintest.Env
-	n *Notify
+	n    *Notify
+	stop func() // stops the services (again at cleanup: harmless)
 }
 
 type replicaOptions struct {
@@ -132,6 +168,7 @@ type replicaOptions struct {
 	wsURL   string        // "" = the gate
 	lang    string        // the user's Telegram language ("" = en)
 	idle    time.Duration // ping after this much silence (0: the server's)
+	config  string        // YAML merged over replicaConfig
 	noStart bool          // leave the services stopped (start them with start)
 	noLogin bool          // leave the user logged out (log in with login)
 }
@@ -144,14 +181,19 @@ func (w *world) replica(o replicaOptions) *replica {
 	if url == "" {
 		url = w.wsURL()
 	}
+	config, err := plugintest.MergeYAML(replicaConfig, o.config)
+	if err != nil {
+		w.t.Fatal(err)
+	}
 	var n *Notify
 	env := plugintest.New(w.t, plugintest.Options{
 		Plugins: func(api *copperx.Client) []kernel.Plugin {
 			n = New(api, nil, WithWebsocketURL(url))
 			n.idle = o.idle
-			return []kernel.Plugin{n}
+			n.recheck = 50 * time.Millisecond
+			return append(stubs(), n)
 		},
-		Config:   replicaConfig,
+		Config:   config,
 		Emulator: w.emu,
 		Store:    o.store,
 		Lang:     o.lang,
@@ -174,7 +216,69 @@ func (r *replica) start() {
 	if err != nil {
 		r.T.Fatal(err)
 	}
+	r.stop = stop
 	r.T.Cleanup(stop)
+}
+
+// metric is the value of a series on the replica's /metrics
+// ("bot_notify_websocket_up", `bot_notify_deposits_total{outcome="announced"}`),
+// -1 when it is not there.
+func (r *replica) metric(series string) float64 {
+	rec := httptest.NewRecorder()
+	r.H.Kernel.HTTPHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if name, value, ok := strings.Cut(line, " "); ok && name == series {
+			f, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				r.T.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return -1
+}
+
+// deposited counts the replica's deposits by outcome.
+func (r *replica) deposited(outcome string) float64 {
+	return r.metric(`bot_notify_deposits_total{outcome="` + outcome + `"}`)
+}
+
+// liveReplicas is the live set as the replica saw it at its last heartbeat.
+func (r *replica) liveReplicas() []string {
+	r.n.mu.Lock()
+	defer r.n.mu.Unlock()
+	return slices.Clone(r.n.live)
+}
+
+// countingStore counts the reads of keys by prefix.
+type countingStore struct {
+	store.Store
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func newCountingStore(s store.Store) *countingStore {
+	return &countingStore{Store: s, reads: map[string]int{}}
+}
+
+func (c *countingStore) Get(ctx context.Context, key string, ttl time.Duration) ([]byte, int64, error) {
+	c.mu.Lock()
+	for _, prefix := range []string{"sess:", "notify:sub:"} {
+		if strings.HasPrefix(key, prefix) {
+			c.reads[prefix]++
+		}
+	}
+	c.mu.Unlock()
+	return c.Store.Get(ctx, key, ttl)
+}
+
+// count returns and resets the reads of keys starting with prefix.
+func (c *countingStore) count(prefix string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.reads[prefix]
+	c.reads[prefix] = 0
+	return n
 }
 
 // login logs the user in through FakeAuth (which emits kernel.LoggedIn).

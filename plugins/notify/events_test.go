@@ -40,8 +40,8 @@ func TestLogout(t *testing.T) {
 	if s, _ := r.n.subscriptions.get(ctx, r.U.UserID); s != nil {
 		t.Fatalf("subscription still stored: %+v", s)
 	}
-	if ids, _, _ := r.n.subscriptions.index(ctx); len(ids) != 0 {
-		t.Fatalf("index = %v", ids)
+	if index, _, _ := r.n.subscriptions.index(ctx); len(index) != 0 {
+		t.Fatalf("index = %v", index)
 	}
 	w.deposit("10", "137")
 	exactDeposits(t, 0, r)

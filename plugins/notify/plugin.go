@@ -1,20 +1,21 @@
 // Package notify is the deposit-notification plugin: when money arrives in
 // a logged-in user's CopperX organization, the user gets a message with the
-// amount, the network and the new balance, within seconds of CopperX's
-// Pusher "deposit" event.
+// amount, the network, the new balance and buttons to act on it, within
+// seconds of CopperX's Pusher "deposit" event.
 //
-// One websocket per bot process (a small Pusher protocol-7 client, pusher.go)
-// carries the private channel of every subscribed organization. Who is
-// subscribed lives in the shared store (subs.go): a login (kernel.LoggedIn)
-// records the user and subscribes the organization's channel with that
-// user's token, a logout (kernel.LoggedOut) removes it, and every replica
-// re-reads the list on connect and every resync_interval (subscriber.go).
-// Each deposit is announced once across replicas and reconnects: the first
-// replica to write notify:seen:<org>:<id> (the tx hash) sends it
-// (deposit.go). After every (re)subscription the plugin lists the
-// organization's recent deposits and announces those the websocket missed
-// (catchup.go). /notifications turns the messages off and on for one user
-// (toggle.go).
+// Each replica keeps one websocket (a small Pusher protocol-7 client,
+// pusher.go) carrying the private channels of the organizations it holds:
+// the live replicas heartbeat in the shared store and every organization
+// is held by two of them, chosen by rendezvous hashing (replicas.go). Who
+// is subscribed lives in the store too (subs.go): a login
+// (kernel.LoggedIn) records the user and subscribes that one organization,
+// a logout (kernel.LoggedOut) removes it (subscriber.go). Each deposit is
+// announced once across replicas and reconnects, and never lost to a
+// Telegram outage: a short claim before sending, the seen mark after
+// (delivery.go), under one key per deposit whether it came live or from
+// the catch-up (deposit.go), which lists an organization's recent deposits
+// after every (re)subscription (catchup.go). /notifications turns the
+// messages off and on for one user (toggle.go).
 package notify
 
 import (
@@ -23,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/copperx-bot/payoutbot/copperx"
@@ -36,7 +38,8 @@ const (
 	// user's session has no principal yet (the login's update saves it
 	// when it ends).
 	loginGrace = 2 * time.Minute
-	// workers bounds the deposits and catch-ups handled at once.
+	// workers bounds the deposits, subscriptions and catch-ups handled at
+	// once.
 	workers = 8
 )
 
@@ -48,26 +51,61 @@ type Notify struct {
 	// websocketURL overrides plugins.notify.ws_url (WithWebsocketURL).
 	websocketURL string
 	log          *slog.Logger
+	metrics      *metrics
 
 	store         store.Store
 	subscriptions subscriptionStore
+	replicas      registry
 	notifier      *kernel.Notifier
 	sessions      *kernel.Sessions
 	now           func() time.Time
-	// loginSkew: see the constant; tests set it to 0.
-	loginSkew time.Duration
-	pusher    *client
-	idle      time.Duration // test hook: ping after this much silence
+	pusher        *client
 
-	mu      sync.Mutex
-	tokens  map[int64]copperx.Token // from logins seen by this process
-	pending map[string]string       // channel → socket id of a subscribe awaiting its answer
-	ctx     context.Context         // the service's; nil before Start
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	slots   chan struct{} // one per background job running (at most workers)
-	// resyncing makes resyncs run one at a time.
+	// Test hooks (constants in production).
+	loginSkew time.Duration // see the constant
+	idle      time.Duration // ping after this much silence (0: the server's)
+	slowRetry time.Duration // see the constant in pusher.go
+	recheck   time.Duration // see the constant in delivery.go
+
+	mu sync.Mutex
+	// live are the replicas alive at the last heartbeat (nil before it).
+	live []string
+	// index is the subscription index as last read, at indexVersion.
+	index        orgIndex
+	indexVersion int64
+	// pending are subscribe requests awaiting Pusher's answer, by channel.
+	pending map[string]pendingSubscription
+	// refused are organizations CopperX or Pusher refused to subscribe;
+	// retried at the next resync.
+	refused map[string]bool
+	// deferred are organizations none of whose users' sessions could be
+	// read yet (logins in progress); retried at the next heartbeat.
+	deferred map[string]bool
+
+	runCtx     context.Context // the websocket and loops; nil before Start and after Stop
+	workCtx    context.Context // jobs; outlives runCtx while Stop lets them finish
+	cancel     context.CancelFunc
+	cancelWork context.CancelFunc
+	loops      sync.WaitGroup
+	jobs       sync.WaitGroup
+	slots      chan struct{} // one per job running (at most workers)
+	queued     atomic.Int64  // jobs started and not finished
+	later      *laterQueue
+	// resyncing makes rebalances run one at a time.
 	resyncing sync.Mutex
+	// rebalanceAsked wakes rebalanceLoop, which rebalances with what was
+	// asked since its last run.
+	rebalanceAsked         chan struct{}
+	askedReload, askedFull bool
+}
+
+// pendingSubscription is a pusher:subscribe sent and not answered yet.
+type pendingSubscription struct {
+	socketID string
+	sent     time.Time
+	// token signed the subscription; the catch-up that follows it uses it
+	// (a login's session may not be saved yet). Never stored.
+	token copperx.Token
 }
 
 // Option adjusts the plugin where config.yaml cannot: wiring done in code.
@@ -87,8 +125,10 @@ func New(api *copperx.Client, nets copperx.Networks, opts ...Option) *Notify {
 		nets = copperx.DefaultNetworks()
 	}
 	n := &Notify{
-		api: api, nets: nets, cfg: DefaultConfig(), now: time.Now, loginSkew: loginSkew,
-		tokens: map[int64]copperx.Token{}, pending: map[string]string{}, slots: make(chan struct{}, workers),
+		api: api, nets: nets, cfg: DefaultConfig(), now: time.Now, metrics: newMetrics(),
+		loginSkew: loginSkew, slowRetry: slowRetry, recheck: recheckAfter,
+		pending: map[string]pendingSubscription{}, refused: map[string]bool{}, deferred: map[string]bool{},
+		slots: make(chan struct{}, workers), rebalanceAsked: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(n)
@@ -113,52 +153,83 @@ func (n *Notify) Setup(r *kernel.Registrar) error {
 		}
 		n.cfg.WSURL = n.websocketURL
 	}
+	if err := n.metrics.register(r.Metrics()); err != nil {
+		return err
+	}
 	n.log = r.Logger()
 	n.store = r.Store()
 	n.subscriptions = subscriptionStore{store: n.store}
+	n.replicas = registry{store: n.store, id: newReplicaID(), ttl: heartbeatTTLs * n.cfg.HeartbeatInterval}
 	n.notifier = r.Notifier()
 	n.sessions = r.Sessions()
 
 	opts := []kernel.ActionOption{kernel.Guard("auth"), kernel.Private()}
 	r.Action("toggle", n.show, opts...)
 	r.Callback("set", n.set, opts...) // set:on / set:off, edits the message in place
+	r.Link("wallet.balance", "transfer.history")
 	kernel.On(r, n.loggedIn)
 	kernel.On(r, n.loggedOut)
 	r.Service(n)
 	return nil
 }
 
-// Start implements kernel.Service: the websocket runs in the background.
+// Start implements kernel.Service: the websocket, the heartbeat and the
+// resync run in the background.
 func (n *Notify) Start(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	base := context.WithoutCancel(ctx)
+	runCtx, cancel := context.WithCancel(base)
+	workCtx, cancelWork := context.WithCancel(base)
 	n.pusher = &client{
-		url: n.cfg.url(), min: n.cfg.ReconnectMin, max: n.cfg.ReconnectMax, log: n.log,
-		idle: n.idle, pongWait: pongTimeout,
+		url: n.cfg.url(), min: n.cfg.ReconnectMin, max: n.cfg.ReconnectMax, slow: n.slowRetry, log: n.log,
+		idle: n.idle, pongWait: pongTimeout, metrics: n.metrics,
 		onConnect:    n.connected,
 		onSubscribed: n.subscribed,
+		onRefused:    n.refusedChannel,
 		onEvent:      n.event,
 	}
+	n.later = newLaterQueue()
 	n.mu.Lock()
-	n.ctx, n.cancel = ctx, cancel
+	n.runCtx, n.workCtx, n.cancel, n.cancelWork = runCtx, workCtx, cancel, cancelWork
+	n.live, n.index, n.indexVersion = nil, nil, 0
 	n.mu.Unlock()
-	n.wg.Go(func() { n.pusher.run(ctx) })
-	n.wg.Go(func() { n.resyncLoop(ctx) })
+	n.log.Info("notify starting", "replica", n.replicas.id)
+	n.loops.Go(func() { n.pusher.run(runCtx) })
+	n.loops.Go(func() { n.heartbeatLoop(runCtx) })
+	n.loops.Go(func() { n.rebalanceLoop(runCtx) })
+	n.loops.Go(func() { n.later.run(runCtx, n.async) })
 	return nil
 }
 
-// Stop implements kernel.Service: it closes the websocket and waits for
-// the work in flight.
+// Stop implements kernel.Service: it closes the websocket, leaves the
+// live set (the other replicas take this one's organizations at their
+// next heartbeat), and lets the deposits in flight finish while ctx
+// allows.
 func (n *Notify) Stop(ctx context.Context) error {
 	n.mu.Lock()
-	cancel := n.cancel
-	n.ctx = nil
+	cancel, cancelWork := n.cancel, n.cancelWork
+	n.runCtx, n.cancel = nil, nil
 	n.mu.Unlock()
 	if cancel == nil {
 		return nil
 	}
 	cancel()
+	defer cancelWork()
+	if err := wait(ctx, &n.loops); err != nil {
+		return err
+	}
+	// After the loops: no heartbeat can write the key again.
+	lctx, lcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	if err := n.replicas.leave(lctx); err != nil {
+		n.log.Warn("could not leave the live set; the others take over when the heartbeat expires", "err", err)
+	}
+	lcancel()
+	return wait(ctx, &n.jobs) // when ctx ends first, what is still sending gives up and releases its claim
+}
+
+// wait waits for wg, or for ctx to end.
+func wait(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
-	go func() { n.wg.Wait(); close(done) }()
+	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -167,16 +238,18 @@ func (n *Notify) Stop(ctx context.Context) error {
 	}
 }
 
-// async runs f in the background (at most workers at once), on the
-// service's context; before Start or after Stop it does nothing.
+// async runs f in the background (at most workers at once); after Stop
+// it does nothing.
 func (n *Notify) async(f func(ctx context.Context)) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	ctx := n.ctx
-	if ctx == nil {
+	if n.runCtx == nil {
 		return
 	}
-	n.wg.Go(func() {
+	ctx := n.workCtx
+	n.queued.Add(1)
+	n.jobs.Go(func() {
+		defer n.queued.Add(-1)
 		select {
 		case n.slots <- struct{}{}:
 		case <-ctx.Done():

@@ -17,10 +17,18 @@ import (
 )
 
 // The Pusher protocol-7 subscriber: one websocket per bot process carrying
-// every subscribed channel. It reads pusher:connection_established, answers
-// pings, pings after activity_timeout of silence, and reconnects with
-// exponential backoff and jitter; pusher:error codes 4000-4099 stop it,
-// 4100-4199 back off, 4200-4299 reconnect at once.
+// the channels this replica holds. It reads pusher:connection_established,
+// answers pings, pings after activity_timeout of silence, and reconnects
+// with exponential backoff and jitter. Pusher's error codes (pusher:error
+// or the close code) say what to do: 4000-4099 "do not reconnect with the
+// same parameters" — the ones that only a config change fixes (4000 SSL
+// only, 4001 unknown app key, 4005 path not found, 4006-4008 protocol
+// version) stop the client for good, the others (4003 app disabled, 4004
+// over the connection quota, 4009 unauthorized, ...) may clear up on
+// Pusher's side, so the client retries slowly (every 15-30 minutes);
+// 4100-4199 back off, 4200-4299 reconnect at once, anything else backs
+// off. A refused subscription (pusher_internal:subscription_error) is
+// handed to onRefused; the connection stays.
 
 const (
 	handshakeTimeout = 15 * time.Second
@@ -28,6 +36,19 @@ const (
 	pongTimeout      = 30 * time.Second
 	defaultIdle      = 120 * time.Second
 	readLimit        = 1 << 20
+	// slowRetry is the wait (jittered down to half) before reconnecting
+	// after a 4000-4099 error that is not a config error.
+	slowRetry = 30 * time.Minute
+)
+
+// configCodes are the 4000-4099 errors only a config change fixes.
+var configCodes = []int{4000, 4001, 4005, 4006, 4007, 4008}
+
+// client states.
+const (
+	running = iota // connected or reconnecting with the usual backoff
+	slow           // waiting slowRetry after a 4000-4099 error
+	stopped        // refused for good
 )
 
 // frame is a protocol-7 message; Data is an object or a JSON string of one.
@@ -63,19 +84,23 @@ var errNotConnected = errors.New("pusher: not connected")
 type client struct {
 	url      string
 	min, max time.Duration
+	slow     time.Duration // slowRetry (tests shorten it)
 	log      *slog.Logger
 	idle     time.Duration // overrides the server's activity_timeout (tests)
 	pongWait time.Duration
+	metrics  *metrics // nil: none
 
 	onConnect    func(socketID string)
 	onSubscribed func(channel string)
+	onRefused    func(channel string) // a subscription Pusher refused
 	onEvent      func(channel, event string, data []byte)
 
 	mu       sync.Mutex
 	conn     *websocket.Conn
 	socketID string
 	live     map[string]bool // channels subscribed on the current connection
-	stopped  error           // why the client gave up for good
+	state    int
+	gaveUp   error // why the client stopped for good
 }
 
 // backoff is the wait before reconnection attempt n (0-based): min·2ⁿ
@@ -85,9 +110,31 @@ func (c *client) backoff(n int) time.Duration {
 	for i := 0; i < n && d < c.max; i++ {
 		d *= 2
 	}
-	d = min(d, c.max)
+	return jitter(min(d, c.max))
+}
+
+// jitter is a duration drawn from [d/2, d].
+func jitter(d time.Duration) time.Duration {
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// usable reports whether the client is connected or about to be: not
+// stopped, not refused since its last connection (such a replica holds
+// nothing).
+func (c *client) usable() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == running
+}
+
+func (c *client) setState(state int, reason error) {
+	c.mu.Lock()
+	c.state = state
+	if state == stopped {
+		c.gaveUp = reason
+	}
+	c.mu.Unlock()
 }
 
 // run connects and reconnects until ctx ends or Pusher refuses for good.
@@ -104,19 +151,23 @@ func (c *client) run(ctx context.Context) {
 		wait := c.backoff(attempt)
 		var pe *pusherError
 		switch {
-		case errors.As(err, &pe) && pe.Code >= 4000 && pe.Code < 4100:
-			c.log.Error("pusher refused the connection; not reconnecting", "code", pe.Code, "message", pe.Message)
-			c.mu.Lock()
-			c.stopped = err
-			c.mu.Unlock()
+		case errors.As(err, &pe) && slices.Contains(configCodes, pe.Code):
+			c.log.Error("pusher refused the connection; not reconnecting: check plugins.notify.ws_url, app_key and cluster", "code", pe.Code, "message", pe.Message)
+			c.setState(stopped, err)
 			return
+		case errors.As(err, &pe) && pe.Code >= 4000 && pe.Code < 4100:
+			wait = jitter(c.slow)
+			attempt = 0
+			c.setState(slow, nil)
+			c.log.Error("pusher refused the connection; retrying slowly", "code", pe.Code, "message", pe.Message, "in", wait)
 		case errors.As(err, &pe) && pe.Code >= 4200 && pe.Code < 4300:
 			wait = 0
 			attempt = 0
+			c.log.Warn("pusher asked to reconnect", "err", err)
 		default:
 			attempt++
+			c.log.Warn("pusher connection lost; reconnecting", "err", err, "in", wait)
 		}
-		c.log.Warn("pusher connection lost; reconnecting", "err", err, "in", wait)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -235,6 +286,8 @@ func (c *client) handshake(ctx context.Context, frames <-chan []byte, readErr <-
 		}
 		c.mu.Lock()
 		c.conn, c.socketID, c.live = conn, d.SocketID, map[string]bool{}
+		c.state = running
+		c.gauges(true, 0)
 		c.mu.Unlock()
 		c.log.Info("pusher connected", "activity_timeout", idle)
 		c.onConnect(d.SocketID)
@@ -248,7 +301,21 @@ func (c *client) detach(conn *websocket.Conn) {
 	defer c.mu.Unlock()
 	if c.conn == conn {
 		c.conn, c.socketID, c.live = nil, "", nil
+		c.gauges(false, 0)
 	}
+}
+
+// gauges sets websocket_up and channels_subscribed; the caller holds mu.
+func (c *client) gauges(up bool, channels int) {
+	if c.metrics == nil {
+		return
+	}
+	if up {
+		c.metrics.websocketUp.Set(1)
+	} else {
+		c.metrics.websocketUp.Set(0)
+	}
+	c.metrics.channels.Set(float64(channels))
 }
 
 // handle acts on one frame after the handshake.
@@ -273,10 +340,21 @@ func (c *client) handle(ctx context.Context, conn *websocket.Conn, b []byte) err
 		c.mu.Lock()
 		if c.conn == conn {
 			c.live[f.Channel] = true
+			c.gauges(true, len(c.live))
 		}
 		c.mu.Unlock()
 		c.log.Debug("pusher subscribed", "channel", f.Channel)
 		c.onSubscribed(f.Channel)
+	case "pusher_internal:subscription_error", "pusher:subscription_error":
+		var d struct {
+			Type   string `json:"type"`
+			Status int    `json:"status"`
+		}
+		_ = json.Unmarshal(f.payload(), &d)
+		c.log.Warn("pusher refused a subscription; retrying at the next resync", "channel", f.Channel, "type", d.Type, "status", d.Status)
+		if f.Channel != "" && c.onRefused != nil {
+			c.onRefused(f.Channel)
+		}
 	default:
 		if f.Channel != "" && !strings.HasPrefix(f.Event, "pusher") {
 			c.onEvent(f.Channel, f.Event, f.payload())
@@ -357,6 +435,7 @@ func (c *client) unsubscribe(ctx context.Context, channel string) error {
 	}
 	c.mu.Lock()
 	delete(c.live, channel)
+	c.gauges(c.conn != nil, len(c.live))
 	c.mu.Unlock()
 	data, _ := json.Marshal(map[string]string{"channel": channel})
 	return c.write(ctx, conn, frame{Event: "pusher:unsubscribe", Data: data})

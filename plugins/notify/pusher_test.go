@@ -25,6 +25,7 @@ type fakePusher struct {
 	conns  atomic.Int32
 	mu     sync.Mutex
 	events []string
+	at     []time.Time // when each connection came
 	script func(ctx context.Context, ws *websocket.Conn, n int32, in <-chan frame)
 }
 
@@ -36,6 +37,9 @@ func newFakePusher(t *testing.T, script func(ctx context.Context, ws *websocket.
 			return
 		}
 		defer ws.CloseNow()
+		f.mu.Lock()
+		f.at = append(f.at, time.Now())
+		f.mu.Unlock()
 		n := f.conns.Add(1)
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
@@ -66,6 +70,16 @@ func (f *fakePusher) url() string {
 	return "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/app/key?protocol=7"
 }
 
+// gap is the time between the first two connections.
+func (f *fakePusher) gap() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.at) < 2 {
+		return 0
+	}
+	return f.at[1].Sub(f.at[0])
+}
+
 func (f *fakePusher) received(event string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -86,6 +100,7 @@ func TestMalformedEvents(t *testing.T) {
 	w := newWorld(t)
 	channel := copperx.PrivateOrgChannel(w.org)
 	quoted := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	loggedIn := make(chan struct{}) // the login's session is saved: balances can be read
 	fp := newFakePusher(t, func(ctx context.Context, ws *websocket.Conn, _ int32, in <-chan frame) {
 		say(ctx, ws, established)
 		for fr := range in {
@@ -95,6 +110,7 @@ func TestMalformedEvents(t *testing.T) {
 			case "pusher:subscribe":
 				say(ctx, ws, `{"event":"pusher_internal:subscription_succeeded","channel":"`+channel+`","data":"{}"}`)
 				say(ctx, ws, `{"event":"pusher:ping","data":"{}"}`)
+				<-loggedIn
 				for _, s := range []string{
 					`not json at all`,
 					`{"event":"deposit","channel":"` + channel + `","data":"not json"}`,
@@ -113,6 +129,7 @@ func TestMalformedEvents(t *testing.T) {
 		}
 	})
 	r := w.replica(replicaOptions{wsURL: fp.url(), idle: 30 * time.Millisecond})
+	close(loggedIn)
 	waitDeposits(t, 2, r)
 	// Every deposit event handled: two on the org's channel sent, the
 	// repeated one (the same hash written two ways) recognized, the one
@@ -123,8 +140,8 @@ func TestMalformedEvents(t *testing.T) {
 	got := exactDeposits(t, 2, r)
 	texts := got[0].Text + "\n---\n" + got[1].Text + "\n---" // handled concurrently: any order
 	for _, want := range []string{
-		"💰 <b>Deposit received</b>\nA deposit arrived.\n---",                                      // no usable details; no command binds wallet.balance here, so no hint
-		"You received <b>5.00 USDC</b> on Polygon.\nNew balance on Polygon: <b>1,250.50 USDC</b>", // flat, numbers
+		"💰 <b>Deposit received</b>\nA deposit arrived.\nType /balance to see your balances.\n---",                                                         // no usable details, no link
+		"You received <b>5.00 USDC</b> on Polygon.\nNew balance on Polygon: <b>1,250.50 USDC</b>\n🔎 <a href=\"https://polygonscan.com/tx/0xabcdef0123\">", // flat, numbers
 	} {
 		if !strings.Contains(texts, want) {
 			t.Errorf("no message says %q:\n%s", want, texts)
@@ -146,8 +163,10 @@ func TestMalformedEvents(t *testing.T) {
 	}
 }
 
-// TestPusherErrors: 4000-4099 stop for good, 4100-4199 back off,
-// 4200-4299 reconnect at once; other errors keep the connection.
+// TestPusherErrors: 4000-4099 errors only a config change fixes (a wrong
+// app key, a protocol version) stop for good; the other 4000-4099 (over
+// quota, unauthorized) retry slowly; 4100-4199 back off, 4200-4299
+// reconnect at once; other errors keep the connection.
 func TestPusherErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -155,11 +174,16 @@ func TestPusherErrors(t *testing.T) {
 		then      string // frame after it
 		closeCode websocket.StatusCode
 		min       time.Duration
-		wantConns int32 // at least this many connections soon...
-		stops     bool  // ...and the client gives up (exactly one connection)
+		slow      time.Duration // the slow retry (default: an hour)
+		wantConns int32         // at least this many connections soon...
+		stops     bool          // ...and the client gives up (exactly one connection)
+		minGap    time.Duration // ...the second connection this long after the first
 	}{
 		{name: "4001 before established", first: `{"event":"pusher:error","data":{"code":4001,"message":"App key not in this cluster"}}`, stops: true, wantConns: 1, min: 10 * time.Millisecond},
-		{name: "4009 close code", closeCode: 4009, stops: true, wantConns: 1, min: 10 * time.Millisecond},
+		{name: "4007 close code", closeCode: 4007, stops: true, wantConns: 1, min: 10 * time.Millisecond},
+		{name: "4005 path not found", first: `{"event":"pusher:error","data":{"code":4005,"message":"Path not found"}}`, stops: true, wantConns: 1, min: 10 * time.Millisecond},
+		{name: "4009 close code retries slowly", closeCode: 4009, wantConns: 2, min: time.Millisecond, slow: 300 * time.Millisecond, minGap: 150 * time.Millisecond},
+		{name: "4004 over quota retries slowly", then: `{"event":"pusher:error","data":{"code":4004,"message":"Over connection quota"}}`, wantConns: 2, min: time.Millisecond, slow: 300 * time.Millisecond, minGap: 150 * time.Millisecond},
 		{name: "4100 backs off", then: `{"event":"pusher:error","data":{"code":4100,"message":"Over capacity"}}`, wantConns: 3, min: 10 * time.Millisecond},
 		{name: "4201 reconnects at once", then: `{"event":"pusher:error","data":"{\"code\":4201,\"message\":\"Pong reply not received\"}"}`, wantConns: 3, min: time.Hour},
 		{name: "4301 close code backs off", closeCode: 4301, wantConns: 3, min: 10 * time.Millisecond},
@@ -185,7 +209,11 @@ func TestPusherErrors(t *testing.T) {
 				for range in {
 				}
 			})
-			c := &client{url: fp.url(), min: tc.min, max: tc.min, log: slog.New(slog.DiscardHandler), pongWait: time.Second,
+			slow := tc.slow
+			if slow == 0 {
+				slow = time.Hour
+			}
+			c := &client{url: fp.url(), min: tc.min, max: tc.min, slow: slow, log: slog.New(slog.DiscardHandler), pongWait: time.Second,
 				onConnect: func(string) {}, onSubscribed: func(string) {}, onEvent: func(string, string, []byte) {}}
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
@@ -199,10 +227,10 @@ func TestPusherErrors(t *testing.T) {
 					t.Fatal("the client did not give up")
 				}
 				c.mu.Lock()
-				stopped := c.stopped
+				gaveUp := c.gaveUp
 				c.mu.Unlock()
-				if stopped == nil {
-					t.Error("no reason recorded")
+				if gaveUp == nil || c.usable() {
+					t.Errorf("stopped with reason %v, usable %v", gaveUp, c.usable())
 				}
 			}
 			if tc.wantConns == 1 && !tc.stops {
@@ -215,7 +243,81 @@ func TestPusherErrors(t *testing.T) {
 					t.Errorf("%d connections, want 1", n)
 				}
 			}
+			if gap := fp.gap(); tc.minGap > 0 && gap < tc.minGap {
+				t.Errorf("reconnected after %v, want at least %v", gap, tc.minGap)
+			}
 		})
+	}
+}
+
+// TestSlowRetryLeavesTheLiveSet: while Pusher refuses with a 4000-4099
+// error that is not a config error, the client is not usable (the replica
+// holds nothing and leaves the live set); it is again once connected.
+func TestSlowRetryLeavesTheLiveSet(t *testing.T) {
+	refuse := make(chan struct{})
+	fp := newFakePusher(t, func(ctx context.Context, ws *websocket.Conn, n int32, in <-chan frame) {
+		say(ctx, ws, established)
+		if n == 1 {
+			<-refuse
+			_ = ws.Close(4003, "Application disabled")
+			return
+		}
+		for range in {
+		}
+	})
+	c := &client{url: fp.url(), min: time.Millisecond, max: time.Millisecond, slow: 200 * time.Millisecond, log: slog.New(slog.DiscardHandler),
+		pongWait: time.Second, onConnect: func(string) {}, onSubscribed: func(string) {}, onEvent: func(string, string, []byte) {}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "connected", func() bool { conn, _ := c.current(); return conn != nil })
+	if !c.usable() {
+		t.Fatal("not usable while connected")
+	}
+	close(refuse)
+	waitFor(t, "the refusal", func() bool { return !c.usable() })
+	waitFor(t, "the slow retry", func() bool { conn, _ := c.current(); return conn != nil && fp.conns.Load() == 2 })
+	if !c.usable() {
+		t.Error("not usable after reconnecting")
+	}
+}
+
+// TestSubscriptionRefused: pusher_internal:subscription_error is handed to
+// onRefused with its channel; the connection stays.
+func TestSubscriptionRefused(t *testing.T) {
+	fp := newFakePusher(t, func(ctx context.Context, ws *websocket.Conn, _ int32, in <-chan frame) {
+		say(ctx, ws, established)
+		for fr := range in {
+			if fr.Event == "pusher:subscribe" {
+				say(ctx, ws, `{"event":"pusher_internal:subscription_error","channel":"private-org-x","data":"{\"type\":\"AuthError\",\"status\":403}"}`)
+				say(ctx, ws, `{"event":"pusher:ping","data":"{}"}`)
+			}
+		}
+	})
+	refused := make(chan string, 1)
+	c := &client{url: fp.url(), min: time.Hour, max: time.Hour, slow: time.Hour, log: slog.New(slog.DiscardHandler), pongWait: time.Second,
+		onConnect: func(string) {}, onSubscribed: func(string) {}, onEvent: func(string, string, []byte) {},
+		onRefused: func(channel string) { refused <- channel }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "connected", func() bool { conn, _ := c.current(); return conn != nil })
+	if err := c.subscribe(ctx, "private-org-x", func(context.Context, string) (string, error) { return "k:sig", nil }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ch := <-refused:
+		if ch != "private-org-x" {
+			t.Errorf("refused %q", ch)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("onRefused not called")
+	}
+	waitFor(t, "a pong after the refusal", func() bool { return fp.received("pusher:pong") })
+	if c.subscribed("private-org-x") || fp.conns.Load() != 1 {
+		t.Errorf("subscribed %v, %d connections", c.subscribed("private-org-x"), fp.conns.Load())
 	}
 }
 

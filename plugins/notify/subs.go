@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -14,14 +16,27 @@ import (
 
 // Who is subscribed lives in the shared store, so every replica sees it:
 //
-//	notify:sub:<userID>  one subscription (JSON)
-//	notify:subs          the index: user ids (JSON), updated with CompareAndSwap
-//	notify:seen:<org>:<id>  a deposit already announced (SetNX, 48h)
-//	notify:last:<org>    newest deposit time the catch-up has handled
+//	notify:sub:<userID>     one subscription (JSON): chat, organization, language, on/off, since
+//	notify:orgs:<00..63>    the index, in shards: organization → its subscribed user ids
+//	                        (JSON), each shard updated with CompareAndSwap
+//	notify:orgs             written after every change of the index: its version tells
+//	                        a replica that the index changed (one read per heartbeat)
+//	notify:last:<org>       newest deposit time the catch-up has handled
+//
+// Tokens are never stored here: they stay in the kernel's sessions.
+// (The deposit marks and the replicas' keys are described in delivery.go
+// and replicas.go.)
 
 const (
-	indexKey = "notify:subs"
-	seenTTL  = 48 * time.Hour
+	indexKey = "notify:orgs"
+	// indexShards splits the index so that a login rewrites one small
+	// value and logins of different organizations rarely conflict.
+	indexShards = 64
+	// legacyIndexKey is the index of earlier versions (a list of user
+	// ids); a replica that finds it moves it into the shards.
+	legacyIndexKey = "notify:subs"
+	// casTries bounds the retries of a CompareAndSwap under contention.
+	casTries = 50
 )
 
 // subscription is one logged-in user who gets deposit messages.
@@ -36,9 +51,19 @@ type subscription struct {
 
 func subscriptionKey(user int64) string { return "notify:sub:" + strconv.FormatInt(user, 10) }
 
-func seenKey(org, id string) string { return "notify:seen:" + org + ":" + id }
-
 func lastKey(org string) string { return "notify:last:" + org }
+
+// shardOf is the index shard that lists org.
+func shardOf(org string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(org))
+	return int(h.Sum32() % indexShards)
+}
+
+func shardKey(shard int) string { return fmt.Sprintf("%s:%02d", indexKey, shard) }
+
+// orgIndex is organization → subscribed user ids.
+type orgIndex map[string][]int64
 
 // subscriptionStore reads and writes subscriptions in the shared store.
 type subscriptionStore struct{ store store.Store }
@@ -56,102 +81,204 @@ func (s subscriptionStore) get(ctx context.Context, user int64) (*subscription, 
 	return &out, nil
 }
 
-// save writes the subscription and makes sure the index lists it.
-func (s subscriptionStore) save(ctx context.Context, entry subscription) error {
+// save writes the subscription and lists it in the index (moving it when
+// the user's organization changed). emptied is the former organization
+// when it has nobody left.
+func (s subscriptionStore) save(ctx context.Context, entry subscription) (emptied string, err error) {
+	previous, err := s.get(ctx, entry.User)
+	if err != nil {
+		return "", err
+	}
 	b, err := json.Marshal(entry)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := s.store.Set(ctx, subscriptionKey(entry.User), b, 0); err != nil {
-		return fmt.Errorf("save subscription: %w", err)
+		return "", fmt.Errorf("save subscription: %w", err)
 	}
-	return s.updateIndex(ctx, func(ids []int64) []int64 {
-		if slices.Contains(ids, entry.User) {
-			return nil
+	if previous != nil && previous.Org != entry.Org {
+		left, err := s.removeMember(ctx, previous.Org, entry.User)
+		if err != nil {
+			return "", err
 		}
-		return append(ids, entry.User)
-	})
+		if left == 0 {
+			emptied = previous.Org
+		}
+	}
+	return emptied, s.addMember(ctx, entry.Org, entry.User)
 }
 
-// remove deletes the user's subscription and index entry.
-func (s subscriptionStore) remove(ctx context.Context, user int64) error {
+// remove deletes the user's subscription and index entry; it returns the
+// subscription removed (nil when there was none) and whether its
+// organization has nobody left.
+func (s subscriptionStore) remove(ctx context.Context, user int64) (removed *subscription, emptied bool, err error) {
+	removed, err = s.get(ctx, user)
+	if err != nil || removed == nil {
+		return nil, false, err
+	}
 	if err := s.store.Delete(ctx, subscriptionKey(user)); err != nil {
-		return fmt.Errorf("delete subscription: %w", err)
+		return nil, false, fmt.Errorf("delete subscription: %w", err)
 	}
-	return s.updateIndex(ctx, func(ids []int64) []int64 {
-		i := slices.Index(ids, user)
-		if i < 0 {
-			return nil
-		}
-		return slices.Delete(ids, i, i+1)
-	})
+	left, err := s.removeMember(ctx, removed.Org, user)
+	return removed, err == nil && left == 0, err
 }
 
-// index lists the subscribed user ids.
-func (s subscriptionStore) index(ctx context.Context) ([]int64, int64, error) {
-	raw, ver, err := s.store.Get(ctx, indexKey, 0)
+// addMember lists user under org.
+func (s subscriptionStore) addMember(ctx context.Context, org string, user int64) error {
+	_, err := s.updateShard(ctx, org, func(orgs orgIndex) bool {
+		if slices.Contains(orgs[org], user) {
+			return false
+		}
+		orgs[org] = append(orgs[org], user)
+		slices.Sort(orgs[org])
+		return true
+	})
+	return err
+}
+
+// removeMember takes user off org's list; left is how many remain.
+func (s subscriptionStore) removeMember(ctx context.Context, org string, user int64) (left int, err error) {
+	orgs, err := s.updateShard(ctx, org, func(orgs orgIndex) bool {
+		i := slices.Index(orgs[org], user)
+		if i < 0 {
+			return false
+		}
+		orgs[org] = slices.Delete(orgs[org], i, i+1)
+		if len(orgs[org]) == 0 {
+			delete(orgs, org)
+		}
+		return true
+	})
+	return len(orgs[org]), err
+}
+
+// readShard returns one shard of the index and its version.
+func (s subscriptionStore) readShard(ctx context.Context, shard int) (orgIndex, int64, error) {
+	raw, ver, err := s.store.Get(ctx, shardKey(shard), 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("load index: %w", err)
 	}
-	var ids []int64
+	orgs := orgIndex{}
 	if raw != nil {
-		if err := json.Unmarshal(raw, &ids); err != nil {
-			return nil, 0, fmt.Errorf("decode index: %w", err)
+		if err := json.Unmarshal(raw, &orgs); err != nil {
+			return nil, 0, fmt.Errorf("decode %s: %w", shardKey(shard), err)
 		}
 	}
-	return ids, ver, nil
+	return orgs, ver, nil
 }
 
-// updateIndex changes the index with CompareAndSwap, retrying on conflicts;
-// change returns nil for "nothing to do".
-func (s subscriptionStore) updateIndex(ctx context.Context, change func([]int64) []int64) error {
-	for range 20 {
-		ids, ver, err := s.index(ctx)
-		if err != nil {
-			return err
-		}
-		next := change(ids)
-		if next == nil {
-			return nil
-		}
-		slices.Sort(next)
-		b, _ := json.Marshal(next)
-		if _, err := s.store.CompareAndSwap(ctx, indexKey, b, ver, 0); err == nil {
-			return nil
-		} else if !errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("save index: %w", err)
-		}
-	}
-	return errors.New("save index: too many concurrent changes")
-}
-
-// all returns every subscription listed in the index (missing records
-// skipped).
-func (s subscriptionStore) all(ctx context.Context) ([]subscription, error) {
-	ids, _, err := s.index(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]subscription, 0, len(ids))
-	for _, id := range ids {
-		entry, err := s.get(ctx, id)
+// updateShard changes org's shard with CompareAndSwap, retrying on
+// conflicts; change reports whether it changed anything. It returns the
+// shard as it now stands, and marks the index as changed.
+func (s subscriptionStore) updateShard(ctx context.Context, org string, change func(orgIndex) bool) (orgIndex, error) {
+	shard := shardOf(org)
+	for range casTries {
+		orgs, ver, err := s.readShard(ctx, shard)
 		if err != nil {
 			return nil, err
 		}
-		if entry != nil {
+		if !change(orgs) {
+			return orgs, nil
+		}
+		b, _ := json.Marshal(orgs)
+		_, err = s.store.CompareAndSwap(ctx, shardKey(shard), b, ver, 0)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("save index: %w", err)
+		}
+		// After the shard: a replica that read this version first reads
+		// the new shard when it sees the version move.
+		if err := s.store.Set(ctx, indexKey, []byte("1"), 0); err != nil {
+			return nil, fmt.Errorf("mark the index changed: %w", err)
+		}
+		return orgs, nil
+	}
+	return nil, errors.New("save index: too many concurrent changes")
+}
+
+// indexVersion changes whenever the index does.
+func (s subscriptionStore) indexVersion(ctx context.Context) (int64, error) {
+	_, ver, err := s.store.Get(ctx, indexKey, 0)
+	if err != nil {
+		return 0, fmt.Errorf("load index version: %w", err)
+	}
+	return ver, nil
+}
+
+// index reads every shard: who is subscribed in each organization, and
+// the index version it is at least as new as.
+func (s subscriptionStore) index(ctx context.Context) (orgIndex, int64, error) {
+	ver, err := s.indexVersion(ctx) // first: a change made meanwhile moves it again
+	if err != nil {
+		return nil, 0, err
+	}
+	all := orgIndex{}
+	for shard := range indexShards {
+		orgs, _, err := s.readShard(ctx, shard)
+		if err != nil {
+			return nil, 0, err
+		}
+		maps.Copy(all, orgs)
+	}
+	return all, ver, nil
+}
+
+// members lists the users subscribed in org.
+func (s subscriptionStore) members(ctx context.Context, org string) ([]int64, error) {
+	orgs, _, err := s.readShard(ctx, shardOf(org))
+	if err != nil {
+		return nil, err
+	}
+	return orgs[org], nil
+}
+
+// ofOrg returns the subscriptions of one organization.
+func (s subscriptionStore) ofOrg(ctx context.Context, org string) ([]subscription, error) {
+	users, err := s.members(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]subscription, 0, len(users))
+	for _, user := range users {
+		entry, err := s.get(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		if entry != nil && entry.Org == org {
 			out = append(out, *entry)
 		}
 	}
 	return out, nil
 }
 
-// ofOrg returns the subscriptions of one organization.
-func (s subscriptionStore) ofOrg(ctx context.Context, org string) ([]subscription, error) {
-	all, err := s.all(ctx)
-	if err != nil {
-		return nil, err
+// migrate moves the index of earlier versions (notify:subs, user ids)
+// into the shards, once; it reports how many subscriptions it moved.
+func (s subscriptionStore) migrate(ctx context.Context) (int, error) {
+	raw, _, err := s.store.Get(ctx, legacyIndexKey, 0)
+	if err != nil || raw == nil {
+		return 0, err
 	}
-	return slices.DeleteFunc(all, func(entry subscription) bool { return entry.Org != org }), nil
+	var users []int64
+	if err := json.Unmarshal(raw, &users); err != nil {
+		return 0, fmt.Errorf("decode %s: %w", legacyIndexKey, err)
+	}
+	moved := 0
+	for _, user := range users {
+		entry, err := s.get(ctx, user)
+		if err != nil {
+			return moved, err
+		}
+		if entry == nil || entry.Org == "" {
+			continue
+		}
+		if err := s.addMember(ctx, entry.Org, user); err != nil {
+			return moved, err
+		}
+		moved++
+	}
+	return moved, s.store.Delete(ctx, legacyIndexKey)
 }
 
 // lastSeen is the newest deposit time the catch-up handled for org; ok is
@@ -169,7 +296,7 @@ func (s subscriptionStore) lastSeen(ctx context.Context, org string) (t time.Tim
 
 // advance moves notify:last:<org> forward to t (never back).
 func (s subscriptionStore) advance(ctx context.Context, org string, t time.Time) error {
-	for range 20 {
+	for range casTries {
 		cur, ver, ok, err := s.lastSeen(ctx, org)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"slices"
 	"testing"
 )
 
@@ -12,11 +13,11 @@ func TestStartDropsExpired(t *testing.T) {
 	r := w.replica(replicaOptions{noStart: true, noLogin: true})
 	ctx := context.Background()
 	stale := subscription{User: 7, Chat: 7, Org: w.org, Since: r.n.now().Add(-loginGrace - 1)}
-	if err := r.n.subscriptions.save(ctx, stale); err != nil {
+	if _, err := r.n.subscriptions.save(ctx, stale); err != nil {
 		t.Fatal(err)
 	}
 	r.start()
-	waitFor(t, "the stale subscription dropped", func() bool { ids, _, _ := r.n.subscriptions.index(ctx); return len(ids) == 0 })
+	waitFor(t, "the stale subscription dropped", func() bool { index, _, _ := r.n.subscriptions.index(ctx); return len(index) == 0 })
 	if n := len(w.emu.CallsTo("POST", "/api/notifications/auth")); n != 0 {
 		t.Errorf("%d channel auth calls for a logged-out user", n)
 	}
@@ -30,12 +31,12 @@ func TestStartKeepsFreshLogin(t *testing.T) {
 	r := w.replica(replicaOptions{noStart: true, noLogin: true})
 	ctx := context.Background()
 	fresh := subscription{User: 7, Chat: 7, Org: w.org, Since: r.n.now()}
-	if err := r.n.subscriptions.save(ctx, fresh); err != nil {
+	if _, err := r.n.subscriptions.save(ctx, fresh); err != nil {
 		t.Fatal(err)
 	}
 	r.start()
 	r.n.resync(ctx) // resyncs run one at a time: at least one whole resync has run when it returns
-	if ids, _, _ := r.n.subscriptions.index(ctx); len(ids) != 1 || ids[0] != 7 {
-		t.Fatalf("index = %v, want [7]", ids)
+	if index, _, _ := r.n.subscriptions.index(ctx); len(index) != 1 || !slices.Equal(index[w.org], []int64{7}) {
+		t.Fatalf("index = %v, want %s: [7]", index, w.org)
 	}
 }

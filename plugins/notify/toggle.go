@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
 )
 
@@ -29,7 +30,7 @@ func (n *Notify) set(c *kernel.Ctx) error {
 	}
 	if off := args[0] == "off"; s.Off != off {
 		s.Off = off
-		if err := n.subscriptions.save(c, s); err != nil {
+		if _, err := n.subscriptions.save(c, s); err != nil {
 			return err
 		}
 		c.Log.Info("deposit messages switched", "on", !off)
@@ -52,11 +53,7 @@ func (n *Notify) userSubscription(c *kernel.Ctx) (subscription, error) {
 		return subscription{}, kernel.Fail("notify.no_org", nil)
 	}
 	made := subscription{User: c.UserID, Chat: c.ChatID, Org: p.OrgID, Lang: c.Lang, Since: n.now()}
-	if err := n.subscriptions.save(c, made); err != nil {
-		return subscription{}, err
-	}
-	n.rememberToken(c.UserID, p)
-	n.async(n.resync)
+	n.subscribe(c, made, copperx.NewToken(p.Token.Reveal()))
 	return made, nil
 }
 

@@ -45,7 +45,7 @@ func TestToggleBeforeLogin(t *testing.T) {
 	w := newWorld(t)
 	r := w.replica(replicaOptions{noLogin: true})
 	r.U.Send("/notifications").Expect(t, "Please log in first")
-	if ids, _, _ := r.n.subscriptions.index(context.Background()); len(ids) != 0 {
-		t.Fatalf("index = %v", ids)
+	if index, _, _ := r.n.subscriptions.index(context.Background()); len(index) != 0 {
+		t.Fatalf("index = %v", index)
 	}
 }
