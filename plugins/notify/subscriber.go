@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -227,20 +228,20 @@ func (n *Notify) subscribeOrg(ctx context.Context, org string, token copperx.Tok
 	var waiting, refused bool
 	if !token.IsZero() {
 		if done, err := try(token); done {
-			n.settle(org, channel, err, false)
+			n.settle(ctx, org, channel, err, false)
 			return
 		}
 		refused = true
 	}
 	users, err := n.subscriptions.members(ctx, org)
 	if err != nil {
-		n.settle(org, channel, err, false)
+		n.settle(ctx, org, channel, err, false)
 		return
 	}
 	for _, user := range users {
 		s, err := n.subscriptions.get(ctx, user)
 		if err != nil {
-			n.settle(org, channel, err, false)
+			n.settle(ctx, org, channel, err, false)
 			return
 		}
 		if s == nil || s.Org != org {
@@ -255,12 +256,12 @@ func (n *Notify) subscribeOrg(ctx context.Context, org string, token copperx.Tok
 			continue
 		}
 		if done, err := try(token); done {
-			n.settle(org, channel, err, false)
+			n.settle(ctx, org, channel, err, false)
 			return
 		}
 		refused = true
 	}
-	n.settle(org, channel, nil, refused && !waiting)
+	n.settle(ctx, org, channel, nil, refused && !waiting)
 	if waiting {
 		n.mu.Lock()
 		n.deferred[org] = true
@@ -287,13 +288,17 @@ func (n *Notify) reserve(channel string) (string, bool) {
 // settle ends a subscribe attempt: sent (err nil, not refused), failed
 // (the next heartbeat tries again) or refused by CopperX for every user
 // (the next resync tries again).
-func (n *Notify) settle(org, channel string, err error, refused bool) {
+func (n *Notify) settle(ctx context.Context, org, channel string, err error, refused bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if p := n.pending[channel]; p.token.IsZero() {
 		delete(n.pending, channel) // reserved, nothing sent
 	}
 	switch {
+	case err != nil && (ctx.Err() != nil || errors.Is(err, net.ErrClosed)):
+		// Shutting down, or the connection closed under the attempt (a
+		// reconnect subscribes again): nothing an operator must act on.
+		n.log.Debug("subscribe cut short", "org", org, "err", err)
 	case err != nil && !errors.Is(err, errNotConnected):
 		n.log.Warn("subscribe failed; trying again at the next heartbeat", "org", org, "err", err)
 		n.deferred[org] = true
