@@ -49,6 +49,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -72,7 +74,15 @@ type Catalog struct {
 	cmds    *commands
 	// overridden lists the "<lang>: <key>" an overlay replaced.
 	overridden []string
+	// matched caches Match (language_code → language), which every update
+	// asks and language.Matcher answers slowly; at most maxMatched codes.
+	matched      sync.Map
+	matchedCount atomic.Int64
 }
+
+// maxMatched bounds Match's cache: Telegram's language codes are a few
+// hundred; a client sending made-up ones gets answers, not memory.
+const maxMatched = 1024
 
 // locale is one language file.
 type locale struct {
@@ -262,6 +272,17 @@ func (c *Catalog) Name(lang string) string { return c.T(lang, NameKey, nil) }
 // language_code ("es", "es-ES", "pt-br"), or the default language when none
 // fits or code is empty or malformed.
 func (c *Catalog) Match(code string) string {
+	if lang, ok := c.matched.Load(code); ok {
+		return lang.(string)
+	}
+	lang := c.match(code)
+	if c.matchedCount.Add(1) <= maxMatched {
+		c.matched.Store(code, lang)
+	}
+	return lang
+}
+
+func (c *Catalog) match(code string) string {
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return c.def.lang

@@ -47,7 +47,8 @@ func (c *Catalog) render(lang, key string, count any, hasCount bool, data map[st
 		data = noData
 	}
 	failed := false
-	for _, l := range c.chain(lang) {
+	chain, n := c.chain(lang)
+	for _, l := range chain[:n] {
 		m := l.msgs[key]
 		if m == nil || m.broken {
 			continue
@@ -74,12 +75,13 @@ func (c *Catalog) render(lang, key string, count any, hasCount bool, data map[st
 	return "[missing: " + escaper.Replace(key) + "]"
 }
 
-// chain returns the locales to try for lang: lang, then the default.
-func (c *Catalog) chain(lang string) []*locale {
+// chain returns the locales to try for lang, lang then the default, and
+// how many there are (an array: rendering allocates no slice for it).
+func (c *Catalog) chain(lang string) ([2]*locale, int) {
 	if l := c.locales[lang]; l != nil && l != c.def {
-		return []*locale{l, c.def}
+		return [2]*locale{l, c.def}, 2
 	}
-	return []*locale{c.def}
+	return [2]*locale{c.def}, 1
 }
 
 // Plural rules come from go-i18n, through a one-message Bundle per language

@@ -44,7 +44,27 @@ func (r *commands) cmd(action string) string {
 type tmpl struct {
 	static string
 	t      *template.Template // nil for static text
+	// segs, when set, render t without text/template: most messages are
+	// only text, {{.field}} and {{cmd `action`}}, and text/template's
+	// reflection costs a dozen allocations per message for them.
+	segs []segment
+	size int // of the text in segs, plus a guess for each value
+	cmds *commands
 }
+
+// segment is one piece of a message that needs no template engine.
+type segment struct {
+	kind segmentKind
+	text string // the text, the field's name, or the command's action
+}
+
+type segmentKind uint8
+
+const (
+	segmentText  segmentKind = iota // printed as is
+	segmentField                    // {{.text}}: the value, escaped
+	segmentCmd                      // {{cmd "text"}}: the command, escaped
+)
 
 // compile parses src, adds the escaper to its printing actions and records
 // the top-level data fields it uses in fields.
@@ -57,6 +77,16 @@ func compile(name, src string, fields map[string]bool, cmds *commands) (*tmpl, e
 	if err != nil {
 		return nil, fmt.Errorf("template does not parse: %w", err)
 	}
+	out := &tmpl{t: t, cmds: cmds}
+	if len(t.Templates()) == 1 && t.Tree != nil {
+		out.segs = segments(t.Tree.Root)
+		for _, s := range out.segs {
+			out.size += len(s.text)
+			if s.kind != segmentText {
+				out.size += 16
+			}
+		}
+	}
 	for _, d := range t.Templates() {
 		if d.Tree == nil {
 			continue
@@ -64,7 +94,39 @@ func compile(name, src string, fields map[string]bool, cmds *commands) (*tmpl, e
 		collectFields(d.Tree.Root, true, fields)
 		addEscaper(d.Tree.Root)
 	}
-	return &tmpl{t: t}, nil
+	return out, nil
+}
+
+// segments flattens a template made only of text, {{.field}} and
+// {{cmd "action"}}; nil for any other (conditions, loops, pipelines,
+// variables): text/template renders those.
+func segments(root *parse.ListNode) []segment {
+	out := make([]segment, 0, len(root.Nodes))
+	for _, n := range root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+			out = append(out, segment{kind: segmentText, text: string(n.Text)})
+		case *parse.ActionNode:
+			if len(n.Pipe.Decl) > 0 || len(n.Pipe.Cmds) != 1 {
+				return nil
+			}
+			args := n.Pipe.Cmds[0].Args
+			if f, ok := args[0].(*parse.FieldNode); ok && len(args) == 1 && len(f.Ident) == 1 {
+				out = append(out, segment{kind: segmentField, text: f.Ident[0]})
+				continue
+			}
+			if id, ok := args[0].(*parse.IdentifierNode); ok && id.Ident == "cmd" && len(args) == 2 {
+				if s, ok := args[1].(*parse.StringNode); ok {
+					out = append(out, segment{kind: segmentCmd, text: s.Text})
+					continue
+				}
+			}
+			return nil
+		default:
+			return nil
+		}
+	}
+	return out
 }
 
 // execute renders the template. It never panics: a panic in a value's
@@ -78,11 +140,31 @@ func (t *tmpl) execute(data map[string]any) (out string, err error) {
 			err = fmt.Errorf("template panicked: %v", r)
 		}
 	}()
+	if t.segs != nil {
+		return t.join(data), nil
+	}
 	var b strings.Builder
 	if err := t.t.Execute(&b, data); err != nil {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// join renders segs: what text/template would print, without it.
+func (t *tmpl) join(data map[string]any) string {
+	var b strings.Builder
+	b.Grow(t.size)
+	for _, s := range t.segs {
+		switch s.kind {
+		case segmentText:
+			b.WriteString(s.text)
+		case segmentField:
+			b.WriteString(escape(data[s.text]))
+		case segmentCmd:
+			b.WriteString(escaper.Replace(t.cmds.cmd(s.text)))
+		}
+	}
+	return b.String()
 }
 
 // addEscaper appends escapeFunc to every action that prints.
