@@ -54,8 +54,11 @@ func chatOf(u *gotgbot.Update) int64 {
 }
 
 // submit queues an update; the returned channel receives its outcome once
-// it was handled. tries is 1 for a webhook's update, pollTries for a
-// polled one. After close it returns nil and drops the update.
+// it was handled. tries is pollTries for a polled update; 0 for a
+// webhook's, which is never apologized for here: an update that could not
+// be handled is answered "deliver it again" (503) and Telegram does; 1
+// for an update tried once and apologized for if it cannot be handled.
+// After close it returns nil and drops the update.
 func (d *dispatcher) submit(ctx context.Context, u *gotgbot.Update, tries int) <-chan string {
 	j := job{u: u, done: make(chan string, 1), tries: tries}
 	d.mu.Lock()
@@ -95,7 +98,7 @@ func (d *dispatcher) drain(ctx context.Context, key int64) {
 		d.mu.Unlock()
 
 		d.sem <- struct{}{}
-		outcome := d.handle(context.WithoutCancel(ctx), j.u, j.tries <= 1)
+		outcome := d.handle(context.WithoutCancel(ctx), j.u, j.tries == 1)
 		<-d.sem
 		if outcome == outcomeRetry && j.tries > 1 {
 			j.tries--

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -20,7 +21,6 @@ import (
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/net/netutil"
 )
 
 // readiness is what /readyz reports: the store answers, Telegram accepted
@@ -123,11 +123,13 @@ func (k *Kernel) WebhookHandler() http.Handler {
 		got := []byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token"))
 		if len(secret) == 0 || subtle.ConstantTimeCompare(got, secret) != 1 {
 			k.metrics.updates.WithLabelValues("webhook", "unauthorized").Inc()
+			w.Header().Set("Connection", "close") // never read (or drain) a stranger's body
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, k.cfg.Telegram.Webhook.MaxBodyBytes))
 		if err != nil {
+			w.Header().Set("Connection", "close")
 			http.Error(w, "body too large or cut short", http.StatusRequestEntityTooLarge)
 			return
 		}
@@ -136,7 +138,7 @@ func (k *Kernel) WebhookHandler() http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		done := k.disp.submit(context.WithoutCancel(r.Context()), &u, 1)
+		done := k.disp.submit(context.WithoutCancel(r.Context()), &u, 0) // Telegram delivers it again after a 503
 		if done == nil {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
@@ -188,9 +190,6 @@ func (k *Kernel) serve(webhook http.Handler) (*listeners, error) {
 		if err != nil {
 			return fmt.Errorf("listen %s: %w", addr, err)
 		}
-		if limit > 0 {
-			ln = netutil.LimitListener(ln, limit)
-		}
 		srv := &http.Server{
 			Handler:           handler,
 			ReadHeaderTimeout: 5 * time.Second,
@@ -198,7 +197,11 @@ func (k *Kernel) serve(webhook http.Handler) (*listeners, error) {
 			WriteTimeout:      h.WriteTimeout,
 			IdleTimeout:       h.IdleTimeout,
 			MaxHeaderBytes:    h.MaxHeaderBytes,
-			ErrorLog:          nil,
+			ErrorLog:          slog.NewLogLogger(k.log.With("component", "http").Handler(), slog.LevelWarn),
+		}
+		if limit > 0 {
+			cl := newConnLimit(ln, limit)
+			ln, srv.ConnState = cl, cl.track
 		}
 		l.servers = append(l.servers, srv)
 		l.addrs = append(l.addrs, ln.Addr().String())
@@ -206,7 +209,7 @@ func (k *Kernel) serve(webhook http.Handler) (*listeners, error) {
 		k.log.Info("listening", "addr", ln.Addr().String(), "admin", handler != http.Handler(public))
 		return nil
 	}
-	if err := start(h.ListenAddr, public, h.MaxConnections); err != nil {
+	if err := start(h.ListenAddr, public, k.connectionLimit()); err != nil {
 		return nil, err
 	}
 	if h.AdminAddr != "" {
@@ -219,6 +222,27 @@ func (k *Kernel) serve(webhook http.Handler) (*listeners, error) {
 	k.addrs = l.addrs
 	k.mu.Unlock()
 	return l, nil
+}
+
+// fdReserve are the open files kept for everything but the public
+// listener's connections: Redis, Telegram, CopperX, the admin listener.
+const fdReserve = 64
+
+// connectionLimit is http.max_connections, lowered to fit the process's
+// open-file limit: past it, accept fails (and so do the bot's own
+// connections to Redis, Telegram and CopperX) instead of waiting.
+func (k *Kernel) connectionLimit() int {
+	limit := k.cfg.HTTP.MaxConnections
+	files := openFileLimit()
+	if files == 0 {
+		return limit
+	}
+	fit := max(files-fdReserve, files/2)
+	if limit == 0 || limit > fit {
+		k.log.Info("http.max_connections lowered to fit the open-file limit", "max_connections", limit, "open_files", files, "now", fit)
+		return fit
+	}
+	return limit
 }
 
 // Addrs are the addresses Run listens on, the public one first (none

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
+
+	"github.com/copperx-bot/payoutbot/kernel/store"
 )
 
 // AllowedUpdates are the update kinds the bot asks Telegram for.
@@ -46,15 +48,18 @@ func (k *Kernel) Run(ctx context.Context) error {
 		return err
 	}
 	defer lis.close()
+	if r, ok := k.store.(*store.Redis); ok {
+		r.CheckEviction(ctx, k.log) // exactly-once needs maxmemory-policy noeviction
+	}
 	if err := k.checkToken(ctx); err != nil {
 		return k.stopped(ctx, err)
 	}
 	started, err := k.startServices(ctx)
 	defer k.stopServices(started)
 	if err != nil {
-		return err
+		return k.stopped(ctx, err)
 	}
-	if err := k.setCommands(ctx); err != nil {
+	if err := k.setCommands(ctx); err != nil && ctx.Err() == nil { // a signal during start-up is no failure
 		k.log.Warn("could not publish the command menu", "err", err)
 	}
 	var pollDone chan struct{}

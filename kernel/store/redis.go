@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -242,6 +243,37 @@ func (r *Redis) Ping(ctx context.Context) error {
 		return fmt.Errorf("store: ping redis: %w", err)
 	}
 	return nil
+}
+
+// evictionCheckTimeout bounds CheckEviction's one round trip.
+const evictionCheckTimeout = 3 * time.Second
+
+// CheckEviction logs, once at start, whether the server may evict the
+// bot's keys. Sessions (with the dedupe record of each user's updates),
+// locks and transfer outcomes all live here with TTLs, so any
+// maxmemory-policy but noeviction — volatile-* ones included — can drop
+// one under memory pressure, and a dropped outcome or dedupe record can
+// let a Confirm or an update run twice: that is one WARN line naming the
+// setting and the fix. A server that refuses CONFIG GET (managed Redis
+// often does) is logged at INFO: it could not be checked. It never fails
+// the start.
+func (r *Redis) CheckEviction(ctx context.Context, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, evictionCheckTimeout)
+	defer cancel()
+	got, err := r.rdb.ConfigGet(ctx, "maxmemory-policy").Result()
+	policy, ok := got["maxmemory-policy"]
+	switch {
+	case err != nil || !ok:
+		if err == nil {
+			err = errors.New("CONFIG GET maxmemory-policy answered nothing")
+		}
+		log.Info("could not check the Redis eviction policy (CONFIG GET is refused on many managed Redis services): make sure maxmemory-policy is noeviction", "err", err)
+	case policy != "noeviction":
+		log.Warn("Redis may evict the bot's keys under memory pressure (sessions, duplicate-update records, transfer outcomes): set maxmemory-policy to noeviction",
+			"maxmemory_policy", policy, "fix", "CONFIG SET maxmemory-policy noeviction, and maxmemory-policy noeviction in redis.conf")
+	default:
+		log.Debug("Redis eviction policy checked", "maxmemory_policy", policy)
+	}
 }
 
 // Close implements Store; it does not close the client (the caller owns it).
