@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -8,11 +9,14 @@ import (
 // start is the home screen: a welcome, a line from each plugin that has
 // one (who is logged in, a balance), and a button per menu command the
 // user can use now; a deep link (/start <command>) runs that command
-// instead.
+// instead, and one with a plugin's prefix (StartParam) runs its action.
 func (k *Kernel) start(c *Ctx) error {
 	if len(c.args) == 1 {
 		if cmd := k.byName[strings.ToLower(c.args[0])]; cmd != nil && (cmd.route == nil || cmd.route.plugin != "kernel") {
 			return k.runCommand(c, cmd, nil)
+		}
+		if took, err := k.runStartParam(c, c.args[0]); took {
+			return err
 		}
 	}
 	name := ""
@@ -135,8 +139,15 @@ func (k *Kernel) runAction(c *Ctx) error {
 	if cmd == nil {
 		return ErrStaleCallback
 	}
+	args, ok, err := c.keptArgsFor(c.args[0], c.args[1:])
+	if err != nil {
+		return fmt.Errorf("kept button arguments: %w", err)
+	}
+	if !ok {
+		return ErrStaleCallback
+	}
 	c.endFlowQuietly()
-	return k.runCommand(c, cmd, c.args[1:])
+	return k.runCommand(c, cmd, args)
 }
 
 // Offered reports whether menus offer action to the user now: a command

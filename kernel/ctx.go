@@ -55,6 +55,11 @@ type Ctx struct {
 // logs it instead of telling the user to try again.
 func (c *Ctx) Irreversible() { c.irreversible = true }
 
+// WasIrreversible reports whether Irreversible was called during this
+// update: an error hook must not tell the user "nothing was changed"
+// about an update that moved money.
+func (c *Ctx) WasIrreversible() bool { return c.irreversible }
+
 // T returns the localized message key with data interpolated (values are
 // HTML-escaped).
 func (c *Ctx) T(key string, data map[string]any) string { return c.k.catalog.T(c.Lang, key, data) }

@@ -55,6 +55,11 @@ type Step[D any] struct {
 	// Tap takes the step's buttons by name (Ctx.Tap(label, name, args...));
 	// the tap's arguments are Ctx.Args().
 	Tap Taps[D]
+	// File takes a file (a Telegram document) sent while the step is
+	// current: Ctx.File describes it, Ctx.DownloadFile reads it, Ctx.Text
+	// is its caption. nil means the step takes no files: a file gets
+	// what text does without text.
+	File func(c *Ctx, d *D) (Move, error)
 }
 
 // Taps are a step's button handlers by name.
@@ -119,6 +124,7 @@ type stepDef struct {
 	name string
 	ask  func(c *Ctx, d any) error
 	text func(c *Ctx, d any) (Move, error)
+	file func(c *Ctx, d any) (Move, error)
 	taps map[string]func(c *Ctx, d any) (Move, error)
 }
 
@@ -138,7 +144,7 @@ func (f Flow[D]) compile(name string) (*flowDef, error) {
 		if s.Ask == nil {
 			return nil, fmt.Errorf("flow %q: step %q has no Ask", name, s.Name)
 		}
-		if s.Text == nil && len(s.Tap) == 0 {
+		if s.Text == nil && len(s.Tap) == 0 && s.File == nil {
 			return nil, fmt.Errorf("flow %q: step %q takes neither text nor taps", name, s.Name)
 		}
 		sd := &stepDef{name: s.Name, taps: map[string]func(*Ctx, any) (Move, error){}}
@@ -146,6 +152,9 @@ func (f Flow[D]) compile(name string) (*flowDef, error) {
 		sd.ask = func(c *Ctx, d any) error { return ask(c, d.(*D)) }
 		if text := s.Text; text != nil {
 			sd.text = func(c *Ctx, d any) (Move, error) { return text(c, d.(*D)) }
+		}
+		if file := s.File; file != nil {
+			sd.file = func(c *Ctx, d any) (Move, error) { return file(c, d.(*D)) }
 		}
 		for tap, h := range s.Tap {
 			if !namePattern.MatchString(tap) || h == nil {
@@ -328,17 +337,27 @@ func (c *Ctx) saveFlow() error {
 	return nil
 }
 
-// runFlowText hands typed text to the current step.
+// runFlowText hands typed text, or a file, to the current step.
 func (k *Kernel) runFlowText(c *Ctx) error {
 	fs := c.sess.Flow
 	def := k.flows[fs.Name]
 	step := def.steps[fs.Step]
 	c.plugin, c.action = def.plugin, fs.Name+"."+fs.Step
+	if c.File() != nil && step.file != nil {
+		return k.runFlowFile(c, def, step)
+	}
 	if c.text == "" {
 		_, err := c.Say("kernel.flow.text_expected", nil, nil)
 		return err
 	}
 	if step.text == nil {
+		// The step wants a button: text it cannot take may be a plugin's
+		// (a one-line send typed at a summary), else "use the buttons".
+		if c.IsPrivate() {
+			if took, err := k.strayText(c); took || err != nil {
+				return err
+			}
+		}
 		_, err := c.Say("kernel.flow.use_buttons", nil, nil)
 		return err
 	}
@@ -350,6 +369,23 @@ func (k *Kernel) runFlowText(c *Ctx) error {
 	}
 	nonce := fs.Nonce
 	m, err := step.text(c, c.flow.data)
+	if err != nil {
+		return err
+	}
+	return c.move(nonce, m)
+}
+
+// runFlowFile hands a file to the current step, which takes files.
+func (k *Kernel) runFlowFile(c *Ctx, def *flowDef, step *stepDef) error {
+	c.text = strings.TrimSpace(c.Update.Message.Caption)
+	if ok, err := k.admit(c, &def.opts); !ok || err != nil {
+		return err
+	}
+	if !c.loadFlow() {
+		return nil
+	}
+	nonce := c.sess.Flow.Nonce
+	m, err := step.file(c, c.flow.data)
 	if err != nil {
 		return err
 	}

@@ -65,6 +65,7 @@ type Kernel struct {
 	flows      map[string]*flowDef
 	guards     map[string]*guard
 	home       []homeLine
+	strays     []strayText
 	listeners  map[reflect.Type][]eventHandler
 	errorHooks []errorHook
 	limits     map[string]ratelimit.Limit
@@ -76,6 +77,9 @@ type Kernel struct {
 	menu       []*command
 	missing    []Secret
 	ready      *readiness
+
+	// startParams are the plugins' deep-link prefixes (StartParam).
+	startParams []startParam
 
 	mu    sync.Mutex
 	addrs []string // where Run listens

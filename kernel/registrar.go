@@ -203,6 +203,25 @@ type homeLine struct {
 	line   func(c *Ctx) string
 }
 
+// StrayText declares what the plugin does with text typed in a private
+// chat that no flow takes: no flow runs, the one that ran has just timed
+// out (a login code typed after its login ended must still be deleted from
+// the chat), or its current step wants a button (a one-line send typed at
+// a summary; a taker that starts a flow replaces the open one). take reports whether it took the text; plugins
+// are asked in order, and what none takes gets the kernel's "I didn't
+// understand" (after a timeout, the kernel's "that conversation timed
+// out" is answer enough; at a button step, "please use the buttons"). It runs as the plugin, without guards: keep it
+// to recognizing leftovers.
+func (r *Registrar) StrayText(take func(c *Ctx) (bool, error)) {
+	r.k.strays = append(r.k.strays, strayText{plugin: r.plugin, take: take})
+}
+
+// strayText is a plugin's taker of text no flow takes.
+type strayText struct {
+	plugin string
+	take   func(c *Ctx) (bool, error)
+}
+
 // Link declares the actions of other plugins (or the kernel) that the
 // plugin's screens link to with Ctx.ActionButton ("transfer.send",
 // "wallet.wallets"). Start-up fails on an action no plugin declares; a

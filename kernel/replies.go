@@ -1,5 +1,7 @@
 package kernel
 
+import "strings"
+
 // Replies: what a handler says and the buttons it offers.
 
 // Button is a localized callback button for the current plugin's callback
@@ -37,12 +39,30 @@ func (c *Ctx) actionButton(label, action string, args ...string) (Button, bool) 
 	if c.k.bound[action] == nil {
 		return Button{}, false
 	}
+	for _, a := range args {
+		if strings.HasPrefix(a, argRefPrefix) || strings.Contains(a, ":") {
+			return c.longActionButton(label, action, args)
+		}
+	}
 	d, err := CallbackData("kernel", "run", append([]string{action}, args...)...)
 	if err != nil {
-		c.Log.Error("bad action button", "err", err)
-		return Button{}, false
+		return c.longActionButton(label, action, args)
 	}
 	return Button{Text: label, Data: d}, true
+}
+
+// longActionButton is an action button whose arguments are kept in the
+// session (they do not fit in the callback data, or could be misread).
+func (c *Ctx) longActionButton(label, action string, args []string) (Button, bool) {
+	ref, err := c.keepArgs(action, args)
+	if err == nil {
+		var d string
+		if d, err = CallbackData("kernel", "run", action, ref); err == nil {
+			return Button{Text: label, Data: d}, true
+		}
+	}
+	c.Log.Error("bad action button", "action", action, "err", err)
+	return Button{}, false
 }
 
 // CancelButton is the kernel's Cancel for a flow's prompt: it ends the

@@ -181,6 +181,14 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 			c.Log.Error("session not saved after an irreversible step; its flow stays at the step before", "err", err)
 			return outcome
 		}
+		if !lastTry {
+			// The store failed (or a lock expired under a very slow
+			// handler): what this update changed is not saved, nor that
+			// it was handled. It comes again (a webhook answers 503) and
+			// runs on the session as it was, so say nothing now.
+			c.Log.Warn("session not saved; the update will come again", "err", err)
+			return outcomeRetry
+		}
 		// Only a lock that expired under a very slow handler lets another
 		// update in; what this one changed is lost, so say so.
 		c.Log.Error("save session", "err", err)
@@ -320,18 +328,38 @@ func (k *Kernel) route(c *Ctx) (err error) {
 		}
 		return k.runCommand(c, cmd, strings.Fields(c.text))
 	}
-	if k.expireFlow(c) {
-		return nil
-	}
 	c.text = strings.TrimSpace(text)
+	if k.expireFlow(c) {
+		if text == "" || !c.IsPrivate() {
+			return nil
+		}
+		_, err := k.strayText(c) // the timeout was told; a leftover may need more
+		return err
+	}
 	if c.sess.Flow != nil {
 		return k.runFlowText(c)
 	}
 	if text == "" || !c.IsPrivate() {
 		return nil // stickers and the like, and a group's own conversation
 	}
+	if took, err := k.strayText(c); took || err != nil {
+		return err
+	}
 	_, err = c.Say("kernel.fallback", nil, nil)
 	return err
+}
+
+// strayText offers text no flow takes to the plugins' StrayText, in
+// order, each running as its plugin; true when one took it.
+func (k *Kernel) strayText(c *Ctx) (bool, error) {
+	for _, s := range k.strays {
+		c.plugin, c.action = s.plugin, s.plugin+".stray_text"
+		if took, err := s.take(c); took || err != nil {
+			return took, err
+		}
+	}
+	c.plugin, c.action = "", ""
+	return false, nil
 }
 
 // expireFlow ends a flow that timed out, or that a deploy changed, telling

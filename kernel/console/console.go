@@ -18,6 +18,8 @@
 //	:tap LABEL            taps the button labelled LABEL, else the newest whose
 //	                      label contains it (last message with buttons first)
 //	:say TEXT             sends TEXT as a message even if it looks like a tap
+//	:file PATH [CAPTION]  sends the file at PATH (relative to the working
+//	                      folder) as a document, as a phone's "attach file"
 //	:buttons              shows the buttons you can tap
 //	:help, :quit          console help; end (Ctrl-D too)
 //	# comment             ignored ("#" then a space or nothing)
@@ -382,6 +384,18 @@ func (c *Console) console(ctx context.Context, k *kernel.Kernel, line string) bo
 			return false
 		}
 		c.tap(ctx, k, m, b)
+	case "file":
+		path, caption, _ := strings.Cut(rest, " ")
+		if path == "" {
+			c.say("(usage: :file PATH [CAPTION])")
+			return false
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			c.say("(:file: %v)", err)
+			return false
+		}
+		c.sendFile(ctx, k, filepath.Base(path), data, strings.TrimSpace(caption))
 	case "buttons":
 		m := c.buttonMessage()
 		if m == nil {
@@ -413,6 +427,7 @@ func (c *Console) help() {
 		"  N or #N              tap button N of the last message with buttons",
 		"  :tap LABEL           tap the newest button whose label contains LABEL",
 		"  :say TEXT            send TEXT even if it looks like a button number",
+		"  :file PATH [CAPTION] send the file at PATH as a document (a CSV, say)",
 		"  :buttons             show the buttons you can tap",
 	}
 	names := make([]string, 0, len(c.cmds))
@@ -449,6 +464,20 @@ func (c *Console) send(ctx context.Context, k *kernel.Kernel, text string) {
 	k.HandleUpdate(ctx, &u)
 }
 
+// sendFile sends data as a document named name, which the fake Bot API
+// serves to getFile and the file URL.
+func (c *Console) sendFile(ctx context.Context, k *kernel.Kernel, name string, data []byte, caption string) {
+	id, fileID := c.api.UserDocument(c.chatID, name, data)
+	u := gotgbot.Update{UpdateId: c.updateID.Add(1), Message: &gotgbot.Message{
+		MessageId: id, Date: c.Now().Unix(), Caption: caption,
+		Document: &gotgbot.Document{FileId: fileID, FileUniqueId: "u" + fileID, FileName: name, FileSize: int64(len(data))},
+		Chat:     gotgbot.Chat{Id: c.chatID, Type: "private", FirstName: c.opts.FirstName},
+		From:     c.user(),
+	}}
+	c.say("(sent the file %s, %d bytes)", name, len(data))
+	k.HandleUpdate(ctx, &u)
+}
+
 func (c *Console) user() *gotgbot.User {
 	return &gotgbot.User{Id: c.opts.UserID, FirstName: c.opts.FirstName, LanguageCode: c.opts.LanguageCode}
 }
@@ -456,6 +485,12 @@ func (c *Console) user() *gotgbot.User {
 func (c *Console) tap(ctx context.Context, k *kernel.Kernel, m *fakebot.Message, b fakebot.Button) {
 	switch {
 	case b.URL != "":
+		if payload, ok := startPayload(b.URL, k.Bot().Username); ok {
+			// A deep link to this bot: Telegram sends "/start <payload>".
+			c.Note("🔗 %s opens the chat with /start %s", b.Text, payload)
+			c.send(ctx, k, "/start "+payload)
+			return
+		}
 		c.Note("🔗 %s opens %s", b.Text, b.URL)
 	case b.Copy != "":
 		if c.opts.Color {

@@ -110,10 +110,17 @@ type BotAPI struct {
 
 	refused []Refusal
 	actions []chatAction
+	files   map[string]userFile // documents users sent, by file_id
 
 	hookMu  sync.Mutex // serializes hook calls, so they see events in order
 	hooks   []func(chatID int64, e Event)
 	pending []chatEvent
+}
+
+// userFile is a document a user sent, served by getFile and the file URL.
+type userFile struct {
+	path string
+	data []byte
 }
 
 type chatEvent struct {
@@ -126,7 +133,7 @@ func New() *BotAPI {
 	b := &BotAPI{
 		nextID: map[int64]int64{}, messages: map[int64]map[int64]*Message{},
 		events: map[int64][]Event{}, faults: map[string]*fault{}, notify: make(chan struct{}, 1),
-		commands: map[string]string{},
+		commands: map[string]string{}, files: map[string]userFile{},
 	}
 	b.srv = httptest.NewServer(http.HandlerFunc(b.serve))
 	return b
@@ -273,6 +280,19 @@ func (b *BotAPI) UserMessage(chatID int64, text string) int64 {
 	return m.ID
 }
 
+// UserDocument registers a document the user sent (a CSV file), giving
+// its message an id in the chat's sequence; getFile and the file URL
+// (/file/bot<token>/<file_path>) then serve data, as Telegram does.
+func (b *BotAPI) UserDocument(chatID int64, name string, data []byte) (messageID int64, fileID string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := b.newMessage(chatID)
+	m.FileName, m.FromUser = name, true
+	fileID = fmt.Sprintf("doc-%d-%d", chatID, m.ID)
+	b.files[fileID] = userFile{path: "documents/" + fileID, data: append([]byte(nil), data...)}
+	return m.ID, fileID
+}
+
 // Commands returns the last setMyCommands payload for a language ("" for
 // the default).
 func (b *BotAPI) Commands(lang string) []gotgbot.BotCommand {
@@ -312,6 +332,10 @@ func (b *BotAPI) newMessage(chatID int64) *Message {
 }
 
 func (b *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/file/") {
+		b.serveFile(w, r)
+		return
+	}
 	// Path: /bot<token>/<method>
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if len(parts) != 2 || !strings.HasPrefix(parts[0], "bot") {
@@ -387,6 +411,32 @@ func (b *BotAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "result": result})
+}
+
+// serveFile answers a file URL, /file/bot<token>/<file_path>.
+func (b *BotAPI) serveFile(w http.ResponseWriter, r *http.Request) {
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/file/"), "/", 2)
+	if len(parts) != 2 || !strings.HasPrefix(parts[0], "bot") {
+		http.NotFound(w, r)
+		return
+	}
+	b.mu.Lock()
+	b.calls = append(b.calls, Call{Method: "file", Params: map[string]string{"file_path": parts[1]}})
+	var data []byte
+	found := false
+	for _, f := range b.files {
+		if f.path == parts[1] {
+			data, found = f.data, true
+			break
+		}
+	}
+	b.mu.Unlock()
+	if !found {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	_, _ = w.Write(data)
 }
 
 func (b *BotAPI) getUpdates(w http.ResponseWriter, r *http.Request, call Call) {
@@ -501,6 +551,13 @@ func (b *BotAPI) apply(c Call) (any, int, string) {
 		m.Deleted = true
 		b.record(chatID, Event{Kind: "delete", Message: copyMsg(m)})
 		return true, 0, ""
+	case "getFile":
+		f, ok := b.files[c.Params["file_id"]]
+		if !ok {
+			return nil, 400, "Bad Request: invalid file_id"
+		}
+		id := c.Params["file_id"]
+		return gotgbot.File{FileId: id, FileUniqueId: "u" + id, FileSize: int64(len(f.data)), FilePath: f.path}, 0, ""
 	case "answerCallbackQuery":
 		id := c.Params["callback_query_id"]
 		chat, _, _ := strings.Cut(id, "_")

@@ -210,6 +210,25 @@ func (c *Chat) MessageUpdate(text string) gotgbot.Update {
 	}}
 }
 
+// DocumentUpdate builds a message carrying a file (a Telegram document)
+// named name, with an optional caption; the fake Bot API serves data to
+// getFile and the file URL, as Telegram does.
+func (c *Chat) DocumentUpdate(name string, data []byte, caption string) gotgbot.Update {
+	id, fileID := c.h.API.UserDocument(c.ChatID, name, data)
+	return gotgbot.Update{UpdateId: c.h.NextUpdateID(), Message: &gotgbot.Message{
+		MessageId: id, Date: c.h.Clock.Now().Unix(), Caption: caption,
+		Document: &gotgbot.Document{FileId: fileID, FileUniqueId: "u" + fileID, FileName: name,
+			MimeType: "text/csv", FileSize: int64(len(data))},
+		Chat: gotgbot.Chat{Id: c.ChatID, Type: c.Type},
+		From: &gotgbot.User{Id: c.UserID, FirstName: c.FirstName, LanguageCode: c.LanguageCode},
+	}}
+}
+
+// SendDocument sends a file (see DocumentUpdate) and returns the replies.
+func (c *Chat) SendDocument(name string, data []byte, caption string) Replies {
+	return c.Handle(c.DocumentUpdate(name, data, caption))
+}
+
 // CallbackUpdate builds a button tap on message msgID with data.
 func (c *Chat) CallbackUpdate(msgID int64, data string) gotgbot.Update {
 	return gotgbot.Update{UpdateId: c.h.NextUpdateID(), CallbackQuery: &gotgbot.CallbackQuery{

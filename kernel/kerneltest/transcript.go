@@ -45,6 +45,18 @@ func (tr *Transcript) Send(text string) Replies {
 	return r
 }
 
+// SendDocument sends a file (as Chat.SendDocument) and records it with the
+// replies.
+func (tr *Transcript) SendDocument(name string, data []byte, caption string) Replies {
+	r := tr.chat.SendDocument(name, data, caption)
+	input := fmt.Sprintf("> (file %s, %d bytes)", name, len(data))
+	if caption != "" {
+		input += " " + caption
+	}
+	tr.Record(input, r)
+	return r
+}
+
 // Tap taps a button (as Chat.Tap) and records it with the replies.
 func (tr *Transcript) Tap(label string) Replies {
 	tr.chat.h.T.Helper()
