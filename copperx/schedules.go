@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -61,9 +62,28 @@ type ScheduleRequest struct {
 	Schedule string
 }
 
-// ScheduleAt renders a first occurrence as the Schedule string the
-// emulator understands (RFC 3339, UTC).
+// ScheduleAt renders a first occurrence as the Schedule string: the one
+// place the format lives. The document types it as a bare string; the
+// field's name and the date-time fields everywhere else in the document
+// point at an ISO 8601 date-time, so it is RFC 3339 in UTC, to the second
+// ("2026-03-27T09:00:00Z"), which the emulator validates. ScheduleTime
+// reads it back.
 func ScheduleAt(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// ScheduleTime reads a Schedule string as ScheduleAt writes it (any RFC
+// 3339 date-time, or a bare date at midnight UTC, which is what a
+// schedule created elsewhere may carry); false when it is neither, and
+// then the string is shown as the API sent it.
+func ScheduleTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), true
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
 
 // scheduleBody is ScheduleRequest on the wire (CreateTransferScheduleDto).
 type scheduleBody struct {

@@ -40,6 +40,13 @@ func TestSendBatchInjectedFailures(t *testing.T) {
 		}, map[string]int{"r1": 400, "r3": 500}, map[string]string{"r1": "Recipient wallet is blocked", "r3": "Provider timeout"}},
 		{"cleared", func(s *Server) { s.FailBatchItem("r1", 0, ""); s.ClearFaults() }, nil, nil},
 		{"unknown id", func(s *Server) { s.FailBatchItem("r9", 0, "") }, nil, nil},
+		{"pattern fails the first match once", func(s *Server) { s.FailBatchItemLike("r[23]", http.StatusBadRequest, "Payee blocked") },
+			map[string]int{"r2": 400}, map[string]string{"r2": "Payee blocked"}},
+		{"exact id before a pattern", func(s *Server) {
+			s.FailBatchItemLike("r*", 0, "any")
+			s.FailBatchItem("r1", http.StatusNotFound, "exact")
+		}, map[string]int{"r1": 404, "r2": 422}, map[string]string{"r1": "exact", "r2": "any"}},
+		{"pattern cleared", func(s *Server) { s.FailBatchItemLike("*", 0, ""); s.ClearFaults() }, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

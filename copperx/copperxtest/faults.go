@@ -25,6 +25,12 @@ import (
 //     This is how exactly-once behaviour is tested.
 //   - Status: that status with Body (default: an ErrorDto for the status;
 //     429 also carries "Retry-After: 1"); the request is not processed.
+//
+// LateWork, set, comes before all of those: the request is answered at
+// once with Status (default 504, a gateway that gave up waiting) and Body,
+// and performed LateWork later on the emulator's clock, before the first
+// request served (or Advance) after that: a gateway timeout whose work
+// completes anyway. Its answer is lost.
 type Fault struct {
 	Status         int
 	Body           string
@@ -32,6 +38,7 @@ type Fault struct {
 	Malformed      bool
 	DropConnection bool
 	LoseResponse   bool
+	LateWork       time.Duration
 	// Times is how many requests the fault applies to; 0 means until
 	// ClearFaults.
 	Times int
@@ -47,6 +54,13 @@ type faultSet struct {
 	mu    sync.Mutex
 	rules []*faultRule
 	batch map[string][]*errorBody // FailBatchItem, by requestId
+	like  []batchFault            // FailBatchItemLike, in the order added
+}
+
+// batchFault is a FailBatchItemLike failure not used yet.
+type batchFault struct {
+	pattern string
+	body    *errorBody
 }
 
 // Fail injects f on requests whose method is method ("" or "*" for any)
@@ -69,18 +83,24 @@ func (s *Server) ClearFaults() {
 	defer s.faults.mu.Unlock()
 	s.faults.rules = nil
 	s.faults.batch = nil
+	s.faults.like = nil
 }
 
 // takeBatch returns (and uses up) the failure injected for a batch item.
 func (fs *faultSet) takeBatch(requestID string) *errorBody {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	q := fs.batch[requestID]
-	if len(q) == 0 {
-		return nil
+	if q := fs.batch[requestID]; len(q) > 0 {
+		fs.batch[requestID] = q[1:]
+		return q[0]
 	}
-	fs.batch[requestID] = q[1:]
-	return q[0]
+	for i, f := range fs.like {
+		if ok, _ := path.Match(f.pattern, requestID); ok {
+			fs.like = slices.Delete(fs.like, i, i+1)
+			return f.body
+		}
+	}
+	return nil
 }
 
 // take returns the fault for a request, counting one use.

@@ -176,6 +176,7 @@ type Server struct {
 
 	calls  callLog
 	faults faultSet
+	late   lateWork
 	hub    *hub
 
 	hs *httptest.Server
@@ -336,6 +337,7 @@ func (s *Server) Advance(d time.Duration) int {
 	if d > 0 {
 		s.offset.Add(int64(d))
 	}
+	s.runLateWork()
 	return s.Tick()
 }
 
@@ -365,6 +367,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := s.calls.add(r, body)
+	s.runLateWork()
 
 	f := s.faults.take(r.Method, r.URL.Path)
 	if f != nil && f.Latency > 0 {
@@ -375,6 +378,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return
 		}
+	}
+	if f != nil && f.LateWork > 0 {
+		s.deferWork(r, body, f.LateWork)
+		late := *f
+		if late.Status == 0 {
+			late.Status = http.StatusGatewayTimeout
+		}
+		s.writeFault(w, &late)
+		s.calls.setStatus(call, late.Status)
+		return
 	}
 	lose := f != nil && f.LoseResponse && !f.DropConnection && !f.Malformed
 	if f != nil && !lose {

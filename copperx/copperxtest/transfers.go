@@ -667,6 +667,22 @@ func (s *Server) FailBatchItem(requestID string, status int, message string) {
 		&errorBody{Message: message, StatusCode: status, Error: http.StatusText(status)})
 }
 
+// FailBatchItemLike is FailBatchItem for the next item whose requestId
+// matches pattern (path.Match syntax: "*-3-1"), for a caller whose request
+// ids are not known in advance. Exact FailBatchItem ids are tried first.
+func (s *Server) FailBatchItemLike(pattern string, status int, message string) {
+	if status == 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	if message == "" {
+		message = http.StatusText(status)
+	}
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.like = append(s.faults.like, batchFault{pattern: pattern,
+		body: &errorBody{Message: message, StatusCode: status, Error: http.StatusText(status)}})
+}
+
 // AddTransfers adds n settled transfers to email's history (for paging
 // tests); balances do not change. They cycle through send, deposit and
 // withdraw, with amounts 1..n USDC, one minute apart, the last one newest

@@ -104,6 +104,8 @@ func Chat(ctx context.Context, o ChatOptions) error {
 		}
 		con.Command(depositCommand(emu, o.Networks, con, email))
 		con.Command(transfersCommand(emu, con, email))
+		con.Command(settleCommand(emu, con, email))
+		con.Command(tickCommand(emu, con))
 		kyc := o.KYC
 		if kyc == "" {
 			kyc = "none"
@@ -134,6 +136,7 @@ func startEmulator(con *console.Console, o ChatOptions) (*copperxtest.Server, fu
 	}
 	emu := copperxtest.New(
 		copperxtest.WithAutoSeed(true),
+		copperxtest.WithSettleDelay(chatSettleDelay),
 		copperxtest.WithFixedOTP(o.OTP),
 		copperxtest.WithDefaultKYC(o.KYC),
 		copperxtest.WithOTPPrinter(func(email, code string) {
@@ -149,6 +152,105 @@ func startEmulator(con *console.Console, o ChatOptions) (*copperxtest.Server, fu
 		defer last.Unlock()
 		return last.email
 	}
+}
+
+// chatSettleDelay is how long the chat sandbox's transfers to addresses
+// and banks stay processing before they complete on their own: long
+// enough for ":settle" to move one on first, short enough to watch the
+// bot edit a receipt to "completed".
+const chatSettleDelay = 30 * time.Second
+
+// settleCommand is the sandbox's ":settle STATUS": the logged-in email's
+// newest processing transfer ends with STATUS (as the chain or the bank
+// would answer), then it waits for the bot to notice (its outcome
+// tracking checks the transfer within seconds).
+func settleCommand(emu *copperxtest.Server, con *console.Console, email func() string) console.Command {
+	return console.Command{
+		Name: "settle", Usage: "STATUS",
+		Help: "the newest processing transfer ends: success, failed, canceled or refunded (then waits for the bot)",
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return errors.New("usage: :settle success|failed|canceled|refunded")
+			}
+			who := email()
+			if who == "" {
+				return errors.New("nobody has logged in yet: /login first")
+			}
+			id := ""
+			for _, t := range emu.Transfers(who) { // newest first
+				if t.Status == copperxtest.StatusProcessing {
+					id = t.ID
+					break
+				}
+			}
+			if id == "" {
+				return errors.New("no transfer is processing")
+			}
+			if err := emu.Settle(id, strings.ToLower(args[0])); err != nil {
+				return err
+			}
+			con.Note("🔔 transfer %s is now %s at the emulator", id, strings.ToLower(args[0]))
+			// The bot's tracker looks within seconds; its edit and message
+			// come one after the other.
+			if con.WaitEvent(ctx, 30*time.Second) {
+				for con.WaitEvent(ctx, time.Second) {
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// tickCommand is the sandbox's ":tick [DURATION]": the emulator's clock
+// moves on by DURATION (none: it only catches up with its clock), so
+// transfer schedules that fell due make their transfers and processing
+// transfers whose settle delay passed complete.
+func tickCommand(emu *copperxtest.Server, con *console.Console) console.Command {
+	return console.Command{
+		Name: "tick", Usage: "[DURATION]",
+		Help: "the emulator's clock moves on (90m, 24h, 7d; none: to now): due schedules make their transfers",
+		Run: func(_ context.Context, args []string) error {
+			if len(args) > 1 {
+				return errors.New("usage: :tick [24h|90m|7d]")
+			}
+			d := time.Duration(0)
+			if len(args) == 1 {
+				var err error
+				if d, err = TickDuration(args[0]); err != nil {
+					return err
+				}
+			}
+			made := emu.Advance(d)
+			con.Note("⏰ emulator clock +%s, now %s: %d scheduled transfer(s) made", d, emu.Now().UTC().Format("2006-01-02 15:04 UTC"), made)
+			return nil
+		},
+	}
+}
+
+// maxTick bounds one :tick (a daily schedule runs at most a year's worth
+// of times in one tick anyway).
+const maxTick = 400 * 24 * time.Hour
+
+// TickDuration reads a :tick duration: Go's ("90m", "24h", "1h30m") or
+// whole days ("7d"), from 0 up to 400 days.
+func TickDuration(s string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a duration (90m, 24h, 7d)", s)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("%q is not a duration (90m, 24h, 7d)", s)
+		}
+	}
+	if d < 0 || d > maxTick {
+		return 0, fmt.Errorf("%s is out of range (0 to 400 days)", s)
+	}
+	return d, nil
 }
 
 // transfersCommand is the sandbox's ":transfers N": N settled transfers are
