@@ -32,7 +32,7 @@ func build(t *testing.T, over string, env ...string) error {
 	_, err = kerneltest.Build(t, kerneltest.Options{
 		Config:       config,
 		Env:          env,
-		Plugins:      []kernel.Plugin{plugintest.FakeAuth{}, New(nil, nil), walletStub{}},
+		Plugins:      []kernel.Plugin{plugintest.FakeAuth{}, New(nil, nil), walletStub{}, payeesStub{}},
 		ExtraLocales: map[string]string{"en": locale},
 	})
 	return err
@@ -62,6 +62,17 @@ func TestConfig(t *testing.T) {
 		{"history_page_size", "{enabled: true, history_page_size: 0}", nil, []string{"config: plugins.transfer.history_page_size: must be between 1 and 50"}},
 		{"payees_shown", "{enabled: true, payees_shown: 51}", nil, []string{"config: plugins.transfer.payees_shown: must be between 1 and 50"}},
 		{"bank_accounts_url", `{enabled: true, bank_accounts_url: "http://x"}`, nil, []string{"config: plugins.transfer.bank_accounts_url: must be an https URL"}},
+		{"request keys", `{enabled: true, default_purpose: "", reconfirm_above: "0", request_ttl: 24h, request_max_open: 5, request_note_max: 50,
+			request_qr_size: 256}`, nil, nil},
+		{"default_purpose", `{enabled: true, default_purpose: lunch}`, nil, []string{"config: plugins.transfer.default_purpose: must be empty (ask) or one of self, salary"}},
+		{"reconfirm_above", `{enabled: true, reconfirm_above: "-1"}`, nil, []string{"config: plugins.transfer.reconfirm_above: must be a decimal number"}},
+		{"reconfirm_above float", `{enabled: true, reconfirm_above: "1e3"}`, nil, []string{"config: plugins.transfer.reconfirm_above: must be a decimal number"}},
+		{"request_ttl", `{enabled: true, request_ttl: 30m}`, nil, []string{"config: plugins.transfer.request_ttl: must be between 1h and 2160h"}},
+		{"request_ttl without a unit", `{enabled: true, request_ttl: 7}`, nil, []string{"plugins.transfer.request_ttl"}},
+		{"request_max_open", `{enabled: true, request_max_open: 0}`, nil, []string{"config: plugins.transfer.request_max_open: must be between 1 and 100"}},
+		{"request_note_max", `{enabled: true, request_note_max: 201}`, nil, []string{"config: plugins.transfer.request_note_max: must be between 1 and 200"}},
+		{"request_qr_size", `{enabled: true, request_qr_size: 64}`, nil, []string{"config: plugins.transfer.request_qr_size: must be between 128 and 2048"}},
+		{"request_ttl env", "{enabled: true}", []string{"COPPERX_BOT_PLUGINS__TRANSFER__REQUEST_TTL=10m"}, []string{"config: plugins.transfer.request_ttl: must be between"}},
 		{"two bad keys, one line each", `{enabled: true, decimals: 9, payees_shown: 0}`, nil,
 			[]string{"config: plugins.transfer.decimals: must be", "\nconfig: plugins.transfer.payees_shown: must be"}},
 		{"unknown key", "{enabled: true, currencyy: USDC}", nil, []string{"plugins.transfer.currencyy"}},

@@ -127,7 +127,7 @@ func TestConfirmClaimedElsewhere(t *testing.T) {
 	}
 }
 
-// A repeated Confirm is told how the first one ended.
+// A repeated Confirm is told how the first one ended, with a notice only.
 func TestReplayTellsTheFirstOutcome(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -135,12 +135,12 @@ func TestReplayTellsTheFirstOutcome(t *testing.T) {
 		first  string
 		replay string
 	}{
-		{"refused", copperxtest.Fault{Status: 400, Times: 1}, "CopperX refused this transfer",
+		{"refused", copperxtest.Fault{Status: 400, Times: 1}, "CopperX refused",
 			"This transfer was already tried and did not go through. Nothing more was sent."},
-		{"not sent", copperxtest.Fault{Status: 500, Times: 1}, "most likely not sent",
-			"This transfer was already tried and did not go through. Nothing more was sent."},
-		{"unknown", copperxtest.Fault{DropConnection: true, Times: 1}, "can't tell yet",
-			"CopperX did not say whether it went through. Nothing more was sent: check your history."},
+		{"server error", copperxtest.Fault{Status: 500, Times: 1}, "can't tell yet",
+			"CopperX has not confirmed this transfer yet. I'm still checking and will tell you here. Nothing more was sent."},
+		{"no answer", copperxtest.Fault{DropConnection: true, Times: 1}, "can't tell yet",
+			"CopperX has not confirmed this transfer yet. I'm still checking and will tell you here. Nothing more was sent."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, setup{})
@@ -245,17 +245,26 @@ func TestForgedTaps(t *testing.T) {
 	})
 }
 
-// confirmFaulty walks /send of 9 USDC to bob up to the summary, injects
-// fault on the submit and taps Confirm.
-func (e *env) confirmFaulty(t *testing.T, fault copperxtest.Fault) kerneltest.Replies {
+// confirmFaulty walks /send of 9 USDC to bob up to the summary, forgets
+// the emulator's calls so far (the flow's own listings), injects the
+// listing faults gets and fault on the submit, and taps Confirm.
+func (e *env) confirmFaulty(t *testing.T, fault copperxtest.Fault, gets ...copperxtest.Fault) kerneltest.Replies {
 	t.Helper()
 	e.sendTo(t, "bob@example.com", "9")
+	e.Emu.ResetCalls()
+	for _, f := range gets {
+		e.Emu.Fail("GET", "/api/transfers", f)
+	}
 	e.Emu.Fail("POST", "/api/transfers/send", fault)
 	return e.U.Tap("Confirm")
 }
 
 // emptyListing is a transfer listing with nothing in it.
 const emptyListing = `{"data":[],"page":1,"limit":10,"count":0,"hasMore":false}`
+
+// unknownText is what a submit whose outcome is not known yet says: never
+// "not sent", never "try again".
+const unknownText = "I'm checking with CopperX and will update this message. Don't send it again meanwhile"
 
 func TestSubmitLostAnswer(t *testing.T) {
 	t.Run("created", func(t *testing.T) {
@@ -273,11 +282,11 @@ func TestSubmitLostAnswer(t *testing.T) {
 	})
 	t.Run("created, listed late", func(t *testing.T) {
 		// The first listing does not show the transfer yet: one look would
-		// have told the user it was not sent.
+		// have told the user it was not sent. Empty before the submit and
+		// on the first look after it.
 		e := newEnv(t, setup{})
-		// Empty before the submit and on the first look after it.
-		e.Emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 2, Body: emptyListing})
-		r := e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC")
+		r := e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1},
+			copperxtest.Fault{Status: 200, Times: 2, Body: emptyListing}).Expect(t, "Sent 9.00 USDC")
 		if id := e.Emu.Transfers(plugintest.Email)[0].ID; !r.Contains(id) {
 			t.Fatalf("reply %q lacks %s", r.Text(), id)
 		}
@@ -293,13 +302,13 @@ func TestSubmitLostAnswer(t *testing.T) {
 		e := newEnv(t, setup{})
 		at := e.H.Clock.Now().UTC().Format(time.RFC3339)
 		// Before the submit: no transfers yet.
-		e.Emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1, Body: emptyListing})
-		e.Emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 200, Times: 1, Body: `{"data":[{"id":"tr-fee-included",` +
-			`"createdAt":"` + at + `","updatedAt":"` + at + `","status":"success","type":"send","currency":"USDC",` +
-			`"amount":"910000000","amountSubtotal":"900000000","totalFee":"10000000",` +
-			`"destinationAccount":{"id":"acc-1","type":"web3_wallet","payeeEmail":"bob@example.com"}}],` +
-			`"page":1,"limit":10,"count":1,"hasMore":false}`})
-		e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "Sent 9.00 USDC", "tr-fee-included")
+		e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1},
+			copperxtest.Fault{Status: 200, Times: 1, Body: emptyListing},
+			copperxtest.Fault{Status: 200, Times: 1, Body: `{"data":[{"id":"tr-fee-included",` +
+				`"createdAt":"` + at + `","updatedAt":"` + at + `","status":"success","type":"send","currency":"USDC",` +
+				`"amount":"910000000","amountSubtotal":"900000000","totalFee":"10000000",` +
+				`"destinationAccount":{"id":"acc-1","type":"web3_wallet","payeeEmail":"bob@example.com"}}],` +
+				`"page":1,"limit":10,"count":1,"hasMore":false}`}).Expect(t, "Sent 9.00 USDC", "tr-fee-included")
 		if n := e.Posts("/api/transfers/send"); n != 1 {
 			t.Fatalf("%d POSTs", n)
 		}
@@ -310,16 +319,20 @@ func TestSubmitLostAnswer(t *testing.T) {
 	}{
 		{"no answer", copperxtest.Fault{DropConnection: true, Times: 1}},
 		{"malformed answer", copperxtest.Fault{Malformed: true, Times: 1}},
+		{"server error", copperxtest.Fault{Status: 500, Times: 1}},
+		{"gateway timeout", copperxtest.Fault{Status: 504, Times: 1}},
 	} {
-		// Nothing in the history, but no answer (or none readable) either:
-		// the transfer may still appear. Never "not sent".
+		// Nothing in the history, but no answer, none readable or a 5xx:
+		// the transfer may still appear. Never "not sent", never "try
+		// again": the outcome is unknown, and followed.
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, setup{})
 			e.sendTo(t, "bob@example.com", "9")
-			summary, _ := e.button(t, "Confirm")
+			summary, confirm := e.button(t, "Confirm")
+			e.Emu.ResetCalls()
 			e.Emu.Fail("POST", "/api/transfers/send", tc.fault)
-			r := e.U.Tap("Confirm").Expect(t, "can't tell yet whether the transfer was made", "look at /history before trying again")
-			if r.Contains("not sent") {
+			r := e.U.Tap("Confirm").Expect(t, "can't tell yet whether your transfer of 9.00 USDC to bob@example.com", unknownText)
+			if r.Contains("not sent") || r.Contains("try") {
 				t.Fatalf("told %q", r.Text())
 			}
 			if m := e.message(summary.ID); !strings.Contains(m.Text, "can't tell yet") || len(m.AllButtons()) != 0 {
@@ -334,38 +347,31 @@ func TestSubmitLostAnswer(t *testing.T) {
 			if e.Balance() != "1250.5" {
 				t.Fatalf("balance %s", e.Balance())
 			}
+			if o := e.outcome(t, confirmID(t, confirm)); o.State != stateUnknown {
+				t.Fatalf("outcome %+v, want unknown", o)
+			}
 		})
 	}
-	t.Run("server error", func(t *testing.T) {
-		e := newEnv(t, setup{})
-		e.confirmFaulty(t, copperxtest.Fault{Status: 500, Times: 1}).Expect(t, "most likely not sent", "check /history before trying again")
-		if n := e.Posts("/api/transfers/send"); n != 1 {
-			t.Fatalf("%d POSTs", n)
-		}
-		if n := e.listings(); n != 1+3 {
-			t.Fatalf("%d listings, want one before the submit and reconcile_attempts (3)", n)
-		}
-	})
 	t.Run("attempts from config", func(t *testing.T) {
 		e := newEnv(t, setup{env: []string{"COPPERX_BOT_PLUGINS__TRANSFER__RECONCILE_ATTEMPTS=5"}})
-		e.confirmFaulty(t, copperxtest.Fault{Status: 502, Times: 1}).Expect(t, "most likely not sent")
+		e.confirmFaulty(t, copperxtest.Fault{Status: 502, Times: 1}).Expect(t, "CopperX answered with an error, which can happen even when the transfer was made")
 		if n := e.listings(); n != 1+5 {
 			t.Fatalf("%d listings, want 1+5", n)
 		}
 	})
-	t.Run("unknown", func(t *testing.T) {
+	t.Run("no listing", func(t *testing.T) {
 		e := newEnv(t, setup{})
-		e.Emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 503})
-		e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}).Expect(t, "look at /history before trying again")
+		e.confirmFaulty(t, copperxtest.Fault{LoseResponse: true, Times: 1}, copperxtest.Fault{Status: 503}).
+			Expect(t, "CopperX did not answer in time", unknownText)
 		if n := e.Posts("/api/transfers/send"); n != 1 {
 			t.Fatalf("%d POSTs", n)
 		}
 	})
-	t.Run("unknown after a 5xx", func(t *testing.T) {
+	t.Run("no listing after a 5xx", func(t *testing.T) {
 		// The history could not be read at all: a 5xx proves nothing either.
 		e := newEnv(t, setup{})
-		e.Emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 503})
-		e.confirmFaulty(t, copperxtest.Fault{Status: 500, Times: 1}).Expect(t, "CopperX answered with an error, and I can't tell", "look at /history before trying again")
+		e.confirmFaulty(t, copperxtest.Fault{Status: 500, Times: 1}, copperxtest.Fault{Status: 503}).
+			Expect(t, "CopperX answered with an error, which can happen even when the transfer was made", unknownText)
 	})
 }
 
@@ -388,7 +394,7 @@ func TestReconcileNeverMatchesEarlierTransfer(t *testing.T) {
 			e.H.Clock.Advance(30 * time.Second)
 			e.sendTo(t, "bob@example.com", "10")
 			e.Emu.Fail("POST", "/api/transfers/send", tc.fault)
-			r := e.U.Tap("Confirm").Expect(t, "/history before trying again")
+			r := e.U.Tap("Confirm").Expect(t, unknownText)
 			if r.Contains("Sent 10.00") || r.Contains(first) {
 				t.Fatalf("reported the earlier transfer as this one: %q", r.Text())
 			}
@@ -409,8 +415,8 @@ func TestReconcileNeverMatchesEarlierTransfer(t *testing.T) {
 			e.sendTo(t, "bob@example.com", "10")
 			e.Emu.Fail("GET", "/api/transfers", copperxtest.Fault{Status: 400, Times: 1})
 			e.Emu.Fail("POST", "/api/transfers/send", tc.fault)
-			r := e.U.Tap("Confirm").Expect(t, "look at /history before trying again")
-			if r.Contains("Sent 10.00") || r.Contains(first) || r.Contains("most likely not sent") {
+			r := e.U.Tap("Confirm").Expect(t, unknownText)
+			if r.Contains("Sent 10.00") || r.Contains(first) || r.Contains("not sent") {
 				t.Fatalf("told %q", r.Text())
 			}
 		})
@@ -428,32 +434,33 @@ func TestReconcileNeverMatchesEarlierTransfer(t *testing.T) {
 }
 
 // A 4xx is an answer: nothing moved, no reconciliation, the summary says
-// so in place.
+// so in place, by the refusal's reason, quoting CopperX.
 func TestSubmitRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		body   string
-		want   string
+		want   []string
 	}{
-		{400, "", "CopperX refused this transfer. Nothing was sent."},
-		{403, "", "CopperX refused this transfer. Nothing was sent."},
-		{404, "", "CopperX refused this transfer. Nothing was sent."},
-		{409, "", "CopperX refused this transfer. Nothing was sent."},
-		{422, "", "CopperX refused this transfer. Nothing was sent."},
-		{422, `{"message":"Insufficient balance","statusCode":422}`, "not enough balance (fees included). Nothing was sent."},
-		{400, `{"message":"You cannot send to yourself","statusCode":400}`, "You can't send money to yourself. Nothing was sent."},
-		{429, "", "CopperX is busy right now. Nothing was sent. Please try again in a minute."},
+		{400, "", []string{"CopperX refused the transfer's details. Nothing was sent."}},
+		{403, "", []string{"CopperX refused this transfer. Nothing was sent."}},
+		{404, "", []string{"CopperX refused this transfer. Nothing was sent."}},
+		{409, `{"message":"Duplicate request","statusCode":409}`, []string{"CopperX refused this transfer. Nothing was sent.", "CopperX said: <i>Duplicate request</i>"}},
+		{422, "", []string{"CopperX refused the transfer's details. Nothing was sent."}},
+		{422, `{"message":"Insufficient balance","statusCode":422}`, []string{"not enough balance (fees included). Nothing was sent."}},
+		{400, `{"message":"You cannot send to yourself","statusCode":400}`, []string{"CopperX refused the recipient. Nothing was sent.", "CopperX said: <i>You cannot send to yourself</i>"}},
+		{429, "", []string{"CopperX is busy right now. Nothing was sent. Please try again in a minute."}},
 	} {
-		t.Run(strconv.Itoa(tc.status)+" "+tc.want, func(t *testing.T) {
+		t.Run(strconv.Itoa(tc.status)+" "+tc.want[0], func(t *testing.T) {
 			e := newEnv(t, setup{})
 			e.sendTo(t, "bob@example.com", "10")
 			summary, _ := e.button(t, "Confirm")
+			e.Emu.ResetCalls()
 			e.Emu.Fail("POST", "/api/transfers/send", copperxtest.Fault{Status: tc.status, Body: tc.body, Times: 1})
-			r := e.U.Tap("Confirm")
-			if !r.Contains(tc.want) || r.Contains("went wrong") {
-				t.Fatalf("got %q, want %q", r.Text(), tc.want)
+			r := e.U.Tap("Confirm").Expect(t, tc.want...)
+			if r.Contains("went wrong") {
+				t.Fatalf("got %q", r.Text())
 			}
-			if m := e.message(summary.ID); !strings.Contains(m.Text, tc.want) || len(m.AllButtons()) != 0 {
+			if m := e.message(summary.ID); !strings.Contains(m.Text, tc.want[0]) || len(m.AllButtons()) != 0 {
 				t.Fatalf("the summary should have become the refusal: %q %v", m.Text, m.AllButtons())
 			}
 			if n := e.Posts("/api/transfers/send"); n != 1 {
@@ -462,7 +469,12 @@ func TestSubmitRefusals(t *testing.T) {
 			if n := e.listings(); n != 1 {
 				t.Fatalf("%d listings, want only the one before the submit", n)
 			}
-			e.U.Send("/history").Expect(t, "No transfers yet")
+			if !strings.Contains(e.H.Logs.String(), "transfer refused") || !strings.Contains(e.H.Logs.String(), "status="+strconv.Itoa(tc.status)) {
+				t.Fatalf("the refusal was not logged with its status:\n%s", e.H.Logs.String())
+			}
+			if len(e.Emu.Transfers(plugintest.Email)) != 0 {
+				t.Fatal("a refused transfer was made")
+			}
 		})
 	}
 }
@@ -526,25 +538,18 @@ func TestSendWalletDefaultChanged(t *testing.T) {
 	}
 }
 
-// A receipt's buttons belong to the CopperX account that confirmed it, not
-// to whoever is logged in on the same Telegram account later.
+// A receipt's outcome belongs to the CopperX account that confirmed it,
+// not to whoever is logged in on the same Telegram account later.
 func TestOutcomeTiedToCopperXAccount(t *testing.T) {
 	e := newEnv(t, setup{})
 	e.sendTo(t, "bob@example.com", "10")
 	summary, confirm := e.button(t, "Confirm")
 	e.U.Tap("Confirm").Expect(t, "Sent 10.00 USDC")
-	_, save := e.button(t, "Save as payee")
 
 	// Another CopperX account on the same Telegram account.
 	e.U.Send("/fakelogout").Expect(t, "Logged out (test).")
 	e.Emu.SeedUser("eve@example.com")
 	e.U.Send("/fakelogin "+e.Emu.IssueToken("eve@example.com")).Expect(t, "Logged in (test).")
-	if r := e.tapData(summary.ID, save.Data); r.Contains("Saved") || !r.Contains("This button has expired") {
-		t.Fatalf("Save as payee in another account: %q", r.Text())
-	}
-	if n := e.Posts("/api/payees"); n != 0 {
-		t.Fatalf("%d payees created", n)
-	}
 	if r := e.tapData(summary.ID, confirm.Data); r.Contains("Already sent") || !r.Contains("This button has expired") {
 		t.Fatalf("another account's outcome shown: %q", r.Text())
 	}
@@ -552,10 +557,10 @@ func TestOutcomeTiedToCopperXAccount(t *testing.T) {
 		t.Fatalf("%d sends", n)
 	}
 
-	// Back in the account that sent it, the receipt's offer still works.
+	// Back in the account that sent it, the outcome is told again.
 	e.U.Send("/fakelogout")
 	e.Login(e.U, "")
-	e.tapData(summary.ID, save.Data).Expect(t, "Saved <b>bob</b>")
+	e.tapData(summary.ID, confirm.Data).Expect(t, "Already sent")
 }
 
 // TestSleepRespectsContext: the wait between reconciliation listings ends

@@ -3,6 +3,7 @@ package transfer
 import (
 	"strings"
 
+	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
 )
 
@@ -32,13 +33,21 @@ func (t *Transfer) statusLabel(c *kernel.Ctx, status string) string {
 	return status
 }
 
-// kindLabel is a transfer type in the user's language.
-func kindLabel(c *kernel.Ctx, typ string) string {
-	switch typ {
-	case "send", "receive", "withdraw", "deposit", "bridge", "bank_deposit":
-		return c.T("transfer.type."+typ, nil)
+// kindLabel is a transfer's kind in the user's language, in the receipts'
+// words: a send to a wallet address is "Sent" (the API types it
+// "withdraw"), a bank withdrawal a "Withdrawal".
+func kindLabel(c *kernel.Ctx, tr copperx.Transfer) string {
+	switch transferKind(tr) {
+	case kindSent:
+		return c.T("transfer.type.send", nil)
+	case kindWithdrawn:
+		return c.T("transfer.type.withdraw", nil)
 	}
-	return typ
+	switch tr.Type {
+	case "receive", "deposit", "bridge", "bank_deposit":
+		return c.T("transfer.type."+tr.Type, nil)
+	}
+	return tr.Type
 }
 
 // shortAddr shortens a long address or id: 0x1234…abcd.

@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,18 +18,28 @@ import (
 	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 )
 
-// testConfig enables the plugin with its commands and the stand-in wallet
-// plugin's /wallets (plugintest adds FakeAuth, /fakelogin and /fakelogout).
+// testConfig enables the plugin with its commands, the stand-in wallet
+// plugin's /wallets and the stand-in payees plugin's /addpayee (plugintest
+// adds FakeAuth, /fakelogin and /fakelogout).
 const testConfig = `
 plugins:
   transfer: {enabled: true}
   wallet: {enabled: true}
+  payees: {enabled: true}
 commands:
   - {name: send, action: transfer.send}
   - {name: withdraw, action: transfer.withdraw, aliases: [bank]}
   - {name: history, action: transfer.history}
+  - {name: request, action: transfer.request}
+  - {name: requests, action: transfer.requests}
+  - {name: limits, action: transfer.limits}
   - {name: wallets, action: wallet.wallets}
+  - {name: deposit, action: wallet.deposit}
+  - {name: addpayee, action: payees.add}
 `
+
+// botUsername is the bot's username in tests (payment links).
+const botUsername = "copperx_test_bot"
 
 // stubLocale holds the stand-in wallet plugin's strings (English).
 const stubLocale = `
@@ -38,11 +49,15 @@ wallet:
     send: "Send (stub)"
     history: "History (stub)"
     relogin: "Please log in again (stub)."
+    deposit: "Deposit address (stub)."
+payees:
+  stub:
+    add: "Add payee (stub): {{.email}}"
 `
 
-// walletStub stands in for the wallet plugin: its action "wallets" is what
-// "Change default wallet" leads to, and its screen has buttons to /send
-// and /history, as other plugins' screens do; as plugins/auth does, it
+// walletStub stands in for the wallet plugin: its actions "wallets" and
+// "deposit" (what the empty /history offers first); its screen has buttons
+// to /send and /history, as other plugins' screens do; as plugins/auth does, it
 // answers a 401 from any handler by asking for a new login.
 type walletStub struct{}
 
@@ -62,6 +77,11 @@ func (walletStub) Setup(r *kernel.Registrar) error {
 		_, err := c.Say("wallet.stub.wallets", nil, kb)
 		return err
 	})
+	// What the empty /history offers first: the deposit address.
+	r.Action("deposit", func(c *kernel.Ctx) error {
+		_, err := c.Say("wallet.stub.deposit", nil, nil)
+		return err
+	})
 	r.OnError(func(c *kernel.Ctx, err error) bool {
 		if !errors.Is(err, copperx.ErrUnauthorized) {
 			return false
@@ -73,6 +93,24 @@ func (walletStub) Setup(r *kernel.Registrar) error {
 }
 
 var _ kernel.Plugin = walletStub{}
+
+// payeesStub stands in for the payees plugin: its action "add", which the
+// receipt's "Save as payee" runs with the email (/addpayee <email>).
+type payeesStub struct{}
+
+// Name implements kernel.Plugin.
+func (payeesStub) Name() string { return "payees" }
+
+// Setup implements kernel.Plugin.
+func (payeesStub) Setup(r *kernel.Registrar) error {
+	r.Action("add", func(c *kernel.Ctx) error {
+		_, err := c.Say("payees.stub.add", map[string]any{"email": strings.Join(c.Args(), " ")}, nil)
+		return err
+	}, kernel.Guard("auth"), kernel.Private())
+	return nil
+}
+
+var _ kernel.Plugin = payeesStub{}
 
 // setup shapes one test's world; the zero value is a logged-in English
 // user of the seeded demo account (KYC approved).
@@ -106,9 +144,9 @@ func newEnv(t *testing.T, s setup) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{plugintest.New(t, plugintest.Options{
+	e := &env{plugintest.New(t, plugintest.Options{
 		Plugins: func(api *copperx.Client) []kernel.Plugin {
-			return []kernel.Plugin{New(api, copperx.DefaultNetworks()), walletStub{}}
+			return []kernel.Plugin{New(api, copperx.DefaultNetworks()), walletStub{}, payeesStub{}}
 		},
 		Config:  config,
 		Locales: map[string]string{"en": stubLocale},
@@ -122,6 +160,8 @@ func newEnv(t *testing.T, s setup) *env {
 		Redis:           s.redis,
 		NoLogin:         s.noLogin,
 	})}
+	e.H.Kernel.Bot().Username = botUsername
+	return e
 }
 
 func decimalOf(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -131,7 +171,7 @@ func (e *env) toAmount(t *testing.T, email string) {
 	t.Helper()
 	e.U.Send("/send").Expect(t, "Who should receive it?")
 	e.U.Tap("Email").Expect(t, "email address")
-	e.U.Send(email).Expect(t, "How much USDC? Between 1.00 and 50,000.00", "Your balance: <b>1,250.50 USDC</b>")
+	e.U.Send(email).Expect(t, "How much USDC? Between 1.00 and 50,000.00", "Paying from your <b>Polygon</b> wallet · balance <b>1,250.50 USDC</b>")
 }
 
 // sendTo walks a /send of amount to email up to the summary.
@@ -196,8 +236,17 @@ func forge(data string, args ...string) string {
 }
 
 // listings counts the transfer listings (before a submit, reconciliation)
-// at the emulator.
-func (e *env) listings() int { return len(e.Emu.CallsTo("GET", "/api/transfers")) }
+// at the emulator; the fee estimate's (limit feeSample, before the
+// summary) are not among them.
+func (e *env) listings() int {
+	n := 0
+	for _, c := range e.Emu.CallsTo("GET", "/api/transfers") {
+		if c.Query.Get("limit") != strconv.Itoa(feeSample) {
+			n++
+		}
+	}
+	return n
+}
 
 // setDefaultNetwork makes the user's wallet on network the default, as the
 // wallet plugin or the web app would.

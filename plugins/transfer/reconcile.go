@@ -36,30 +36,40 @@ func serverError(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.Status >= 500
 }
 
-// transferType is the listing type of a movement's transfers.
-func transferType(mv *movement) string {
-	if mv.Kind == kindWallet || mv.Kind == kindBank {
+// transferType is the listing type of a movement kind's transfers.
+func transferType(kind string) string {
+	if kind == kindWallet || kind == kindBank {
 		return "withdraw"
 	}
 	return "send"
 }
 
 // reconcileLimit is how many of the newest transfers are listed, before the
-// submit and when reconciling.
+// submit, when reconciling and when the tracker looks for a transfer whose
+// outcome is unknown.
 const reconcileLimit = 10
 
-// listIDs lists the newest transfers of mv's type (one GET, page 1) and
-// returns their ids: the transfers that existed before the submit.
-func (t *Transfer) listIDs(c *kernel.Ctx, mv *movement) (map[string]bool, error) {
-	page, err := t.api.Transfers(c, token(c), copperx.TransferQuery{Page: 1, Limit: reconcileLimit, Types: []string{transferType(mv)}})
+// clockAllowance is how much earlier than the summary CopperX may date a
+// transfer made after it (the bot's and CopperX's clocks differ a little):
+// the second line of defence looks that far back.
+const clockAllowance = 5 * time.Second
+
+// newest lists the newest transfers of kind's type (one GET, page 1).
+func (t *Transfer) newest(ctx context.Context, tok copperx.Token, kind string) ([]copperx.Transfer, error) {
+	page, err := t.api.Transfers(ctx, tok, copperx.TransferQuery{Page: 1, Limit: reconcileLimit, Types: []string{transferType(kind)}})
 	if err != nil {
-		return nil, fmt.Errorf("list transfers before the submit: %w", err)
+		return nil, fmt.Errorf("list transfers: %w", err)
 	}
-	ids := make(map[string]bool, len(page.Data))
-	for _, tr := range page.Data {
-		ids[tr.ID] = true
+	return page.Data, nil
+}
+
+// transferIDs are the ids of list.
+func transferIDs(list []copperx.Transfer) []string {
+	ids := make([]string, 0, len(list))
+	for _, tr := range list {
+		ids = append(ids, tr.ID)
 	}
-	return ids, nil
+	return ids
 }
 
 // reconcile looks for the movement among the newest transfers that were not
@@ -69,29 +79,26 @@ func (t *Transfer) listIDs(c *kernel.Ctx, mv *movement) (map[string]bool, error)
 // reconcile_attempts times, reconcile_interval apart, since a transfer may
 // show up in the listing a moment after it was made. nil, nil means it was
 // not there in any listing; an error means no listing could be read (or ctx
-// ended), so nothing can be concluded.
-func (t *Transfer) reconcile(c *kernel.Ctx, mv *movement, started time.Time, before map[string]bool) (*copperx.Transfer, error) {
-	typ := transferType(mv)
-	since := started
-	if before != nil {
-		since = started.Add(-t.cfg.ReconcileSkew)
-	}
+// ended), so nothing can be concluded. Either way, when nothing is found
+// the outcome is unknown, and the tracker keeps looking.
+func (t *Transfer) reconcile(ctx context.Context, c *kernel.Ctx, tok copperx.Token, mv *movement, started time.Time, before map[string]bool) (*copperx.Transfer, error) {
+	since := t.since(started, before)
 	var lastErr error
 	listed := false
 	for attempt := range t.cfg.ReconcileAttempts {
 		if attempt > 0 {
-			if err := sleep(c, t.cfg.ReconcileInterval); err != nil {
+			if err := sleep(ctx, t.cfg.ReconcileInterval); err != nil {
 				return nil, err
 			}
 		}
-		page, err := t.api.Transfers(c, token(c), copperx.TransferQuery{Page: 1, Limit: reconcileLimit, Types: []string{typ}})
+		list, err := t.newest(ctx, tok, mv.Kind)
 		if err != nil {
-			lastErr = fmt.Errorf("list transfers: %w", err)
+			lastErr = err
 			c.Log.Warn("reconcile listing failed", "attempt", attempt+1, "err", err)
 			continue
 		}
 		listed = true
-		if tr := matchTransfer(page.Data, mv, since, before); tr != nil {
+		if tr := matchTransfer(list, mv, since, before); tr != nil {
 			return tr, nil
 		}
 	}
@@ -99,6 +106,16 @@ func (t *Transfer) reconcile(c *kernel.Ctx, mv *movement, started time.Time, bef
 		return nil, lastErr
 	}
 	return nil, nil
+}
+
+// since is the earliest creation time a submit's transfer can have: its
+// start, minus reconcile_skew when the ids listed before it are known (so
+// an older transfer cannot be taken for it anyway).
+func (t *Transfer) since(started time.Time, before map[string]bool) time.Time {
+	if before != nil {
+		return started.Add(-t.cfg.ReconcileSkew)
+	}
+	return started
 }
 
 // sleep waits d, or less if ctx ends first (then it returns ctx's error).

@@ -4,54 +4,136 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
 )
 
-// receipt is the summary turned into the result of a submitted movement:
-// amount, recipient, status and id, with Details and, after a send to a
-// new email, "Save as payee".
-func (t *Transfer) receipt(c *kernel.Ctx, id string, mv *movement, tr *copperx.Transfer) (string, *kernel.Keyboard) {
-	kb := kernel.NewKeyboard().Row(c.Button("transfer.button.details", "detail", tr.ID, "0"))
-	if mv.Kind == kindEmail && t.isNewPayee(c, mv.To) {
-		kb.Row(c.Button("transfer.button.save_payee", "savepayee", id))
+// receiptOf is the summary turned into the outcome of its Confirm, for
+// confirm and for the tracker's later edits: the transfer made (amount,
+// recipient, status, id, fee; Details, and "Save as payee" when
+// offerPayee), not known yet (what to look at meanwhile: never "try
+// again"), or what CopperX refused.
+func (t *Transfer) receiptOf(c *kernel.Ctx, id string, o *outcome, offerPayee bool) (string, *kernel.Keyboard) {
+	data := map[string]any{"amount": c.FormatAmount(o.amount()), "currency": t.cfg.Currency, "to": o.Label}
+	switch o.State {
+	case stateFailed:
+		return t.refusalText(c, o.Reason, o.Detail), nil
+	case stateUnknown, statePending:
+		key := "transfer.result.unknown"
+		if o.ServerError {
+			key = "transfer.result.unknown_error"
+		}
+		if o.Stopped {
+			key = "transfer.result.unknown_stopped"
+			data["after"] = c.FormatDuration(t.cfg.TrackFor)
+		}
+		return c.T(key, data), nil
 	}
-	data := map[string]any{
-		"id": tr.ID, "status": t.statusLabel(c, tr.Status), "emoji": statusEmoji(tr.Status),
-		"amount": c.FormatAmount(mv.Amount), "currency": t.cfg.Currency, "to": t.recipientLabel(mv),
-	}
+	data["id"], data["status"], data["emoji"] = o.TransferID, t.statusLabel(c, o.Status), statusEmoji(o.Status)
 	key := "transfer.result.sent"
-	if mv.Kind == kindBank {
+	if o.Kind == kindBank {
 		key = "transfer.result.withdrawn"
 	}
-	text := c.T(key, data)
-	if tr.TotalFee.IsPositive() {
-		text += "\n" + c.T("transfer.quote.fee", map[string]any{"fee": c.FormatAmount(tr.TotalFee.Decimal), "currency": t.cfg.Currency})
+	ended := newsFor(o.Status) != ""
+	if ended {
+		key = "transfer.result.send_ended"
+		if o.Kind == kindBank {
+			key = "transfer.result.withdraw_ended"
+		}
 	}
-	return text, kb
+	lines := []string{c.T(key, data)}
+	if fee := o.fee(); fee.IsPositive() {
+		lines = append(lines, c.T("transfer.quote.fee", map[string]any{"fee": c.FormatAmount(fee), "currency": t.cfg.Currency}))
+	}
+	if o.Already {
+		lines = append(lines, c.T("transfer.result.already", nil))
+	}
+	if o.Stopped && !finalStatus(o.Status) {
+		lines = append(lines, c.T("transfer.result.stopped", map[string]any{"after": c.FormatDuration(t.cfg.TrackFor)}))
+	}
+	kb := kernel.NewKeyboard().Row(c.Button("transfer.button.details", "detail", o.TransferID, "0"))
+	if offerPayee && !ended {
+		// The payees plugin's Add, with the email: it asks for a nickname,
+		// suggesting one.
+		if b, ok := c.ActionButton("transfer.button.save_payee", "payees.add", o.To); ok {
+			kb.Row(b)
+		}
+	}
+	return strings.Join(lines, "\n"), kb
+}
+
+// reasonBusy is the refusal reason of a 429: CopperX is busy, nothing was
+// sent.
+const reasonBusy = "busy"
+
+// refusalOf is the reason (a copperx.Reason, or reasonBusy) and the API's
+// words (its validation details, or its message; "" when it said nothing
+// but the status) of a refusal.
+func refusalOf(err error) (reason, detail string) {
+	var apiErr *copperx.Error
+	if !errors.As(err, &apiErr) {
+		return string(copperx.ReasonUnknown), ""
+	}
+	if apiErr.Status == http.StatusTooManyRequests {
+		return reasonBusy, ""
+	}
+	var parts []string
+	for _, d := range apiErr.Details() {
+		msg := strings.TrimSpace(d.Message)
+		if msg == "" || strings.EqualFold(msg, http.StatusText(apiErr.Status)) || slices.Contains(parts, msg) {
+			continue
+		}
+		parts = append(parts, msg)
+	}
+	detail = strings.TrimRight(strings.Join(parts, "; "), ". ")
+	if r := []rune(detail); len(r) > maxDetail {
+		detail = string(r[:maxDetail-1]) + "…"
+	}
+	return string(apiErr.Reason()), detail
+}
+
+// maxDetail bounds the API's words quoted to the user (runes).
+const maxDetail = 300
+
+// refusalText says what CopperX refused, by reason
+// (transfer.refused.<reason>), and quotes its words when it gave some.
+func (t *Transfer) refusalText(c *kernel.Ctx, reason, detail string) string {
+	var text string
+	switch copperx.Reason(reason) {
+	case copperx.ReasonInsufficientBalance, copperx.ReasonKYCRequired, copperx.ReasonLimit, copperx.ReasonRecipient,
+		copperx.ReasonQuote, copperx.ReasonValidation:
+		text = c.T("transfer.refused."+reason, nil)
+	default:
+		if reason == reasonBusy {
+			return c.T("transfer.result.busy", nil)
+		}
+		text = c.T("transfer.refused.unknown", nil)
+	}
+	if detail != "" {
+		text += "\n" + c.T("transfer.refused.said", map[string]any{"reason": detail})
+	}
+	return text
 }
 
 // refused tells the user why the API refused the movement (nothing moved),
-// in place of the summary.
+// in place of the summary, and logs the API's message (scrubbed by the
+// client) with the status.
 //
 // A 401 is returned (wrapped), so the auth plugin's error hook logs the user
-// out and asks them to log in again; a 429 says CopperX is busy; a bank
-// quote CopperX no longer takes sends the flow back to a fresh quote; any
-// other 4xx is a refusal.
-func (t *Transfer) refused(c *kernel.Ctx, mv *movement, err error) (kernel.Move, error) {
+// out and asks them to log in again; a bank quote CopperX no longer takes
+// sends the flow back to a fresh quote; any other 4xx is a refusal, told
+// by its reason.
+func (t *Transfer) refused(c *kernel.Ctx, mv *movement, o *outcome, err error) (kernel.Move, error) {
+	o.Shown = true
 	var apiErr *copperx.Error
 	if !errors.As(err, &apiErr) || apiErr.Status == http.StatusUnauthorized || apiErr.Status < 400 || apiErr.Status >= 500 {
 		return kernel.Done, fmt.Errorf("submit %s: %w", mv.Kind, err)
 	}
-	msg := strings.ToLower(apiErr.Message)
-	c.Log.Info("transfer refused", "kind", mv.Kind, "status", apiErr.Status)
-	key := "transfer.result.refused"
-	switch {
-	case apiErr.Status == http.StatusTooManyRequests:
-		key = "transfer.result.busy"
-	case mv.Kind == kindBank && strings.Contains(msg, "quote"):
+	c.Log.Info("transfer refused", "kind", mv.Kind, "status", apiErr.Status, "reason", o.Reason, "message", apiErr.Message)
+	if mv.Kind == kindBank && o.Reason == string(copperx.ReasonQuote) {
 		// The quote is spent or expired: a fresh one for the same amount,
 		// after saying so in place of the summary.
 		if m, ok, err := t.freshQuote(c, mv); !ok || err != nil {
@@ -61,12 +143,8 @@ func (t *Transfer) refused(c *kernel.Ctx, mv *movement, err error) (kernel.Move,
 			return kernel.Stay, err
 		}
 		return kernel.Next("quote"), nil
-	case strings.Contains(msg, "insufficient"):
-		key = "transfer.result.insufficient"
-	case strings.Contains(msg, "yourself"):
-		key = "transfer.result.self"
 	}
-	_, serr := c.Show(c.T(key, nil), nil)
+	_, serr := c.Show(t.refusalText(c, o.Reason, o.Detail), nil)
 	return kernel.Done, serr
 }
 
@@ -84,59 +162,4 @@ func (t *Transfer) isNewPayee(c *kernel.Ctx, email string) bool {
 		}
 	}
 	return true
-}
-
-// savePayee saves the email of a finished send as a payee (the receipt's
-// "Save as payee", "transfer:savepayee:<confirmation id>").
-func (t *Transfer) savePayee(c *kernel.Ctx) error {
-	if len(c.Args()) != 1 {
-		return kernel.ErrStaleCallback
-	}
-	o, err := t.loadOutcome(c, c.Args()[0])
-	if err != nil {
-		return err
-	}
-	if o == nil || !o.sameUser(c) || o.Kind != kindEmail || o.State != stateSent {
-		return kernel.ErrStaleCallback
-	}
-	// One save per receipt: a second tap (before the button is gone) is
-	// told the first one's result without calling CopperX or touching the
-	// receipt again.
-	first, err := t.st.SetNX(c, payeeKey(c.Args()[0]), []byte{1}, t.cfg.ResultTTL)
-	if err != nil {
-		return fmt.Errorf("claim save payee: %w", err)
-	}
-	if !first {
-		c.Answer(c.T("transfer.payee.exists", nil), false)
-		return nil
-	}
-	nick := nickname(o.To)
-	_, err = t.api.CreatePayee(c, token(c), copperx.CreatePayeeRequest{NickName: nick, Email: o.To})
-	exists := errors.Is(err, copperx.ErrValidation)
-	if err != nil && !exists {
-		if derr := t.st.Delete(c, payeeKey(c.Args()[0])); derr != nil {
-			c.Log.Warn("release save payee", "err", derr)
-		}
-		return fmt.Errorf("create payee: %w", err)
-	}
-	// Either way the offer is done: the receipt keeps only its Details button.
-	if err := c.EditButtons(c.MessageID(), kernel.NewKeyboard().Row(c.Button("transfer.button.details", "detail", o.TransferID, "0"))); err != nil {
-		c.Log.Debug("could not remove the Save as payee button", "err", err)
-	}
-	if exists {
-		c.Answer(c.T("transfer.payee.exists", nil), false)
-		return nil
-	}
-	c.Answer(c.T("transfer.payee.saved_short", nil), false)
-	_, err = c.Say("transfer.payee.saved", map[string]any{"name": nick, "email": o.To}, nil)
-	return err
-}
-
-// nickname is an email's local part, as a payee nickname.
-func nickname(email string) string {
-	local, _, _ := strings.Cut(email, "@")
-	if local == "" {
-		return email
-	}
-	return local
 }

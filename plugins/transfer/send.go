@@ -11,31 +11,36 @@ import (
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
+	"github.com/copperx-bot/payoutbot/plugins/internal/money"
 )
 
 // The send flow, in the order a user meets it: who receives the money
-// (an email, a wallet address or a saved payee), how much, what for, then
-// the summary whose Confirm submits it exactly once (confirm.go).
+// (an email, a wallet address or a saved payee), how much (from which
+// wallet), what for, then the summary whose Confirm submits it exactly once
+// (confirm.go). The wallet that pays can be changed at the address, the
+// amount and the summary (steps wallet and switch, payfrom.go) without
+// leaving the send.
 func (t *Transfer) sendFlow() kernel.Flow[movement] {
-	return kernel.Flow[movement]{Version: 2, Late: t.late, Steps: []kernel.Step[movement]{
+	return kernel.Flow[movement]{Version: 4, Late: t.late, Steps: append([]kernel.Step[movement]{
 		{Name: "kind", Ask: t.askKind, Tap: kernel.Taps[movement]{"kind": t.takeKind}},
-		{Name: "recipient", Ask: t.askRecipient, Text: t.takeRecipient},
+		{Name: "recipient", Ask: t.askRecipient, Text: t.takeRecipient, Tap: kernel.Taps[movement]{"wallet": t.changeWallet("recipient")}},
 		{Name: "payee", Ask: t.askPayee, Tap: kernel.Taps[movement]{"pick": t.takePayee}},
-		{Name: "amount", Ask: t.askSendAmount, Text: t.takeSendAmount},
+		{Name: "amount", Ask: t.askSendAmount, Text: t.takeSendAmount,
+			Tap: kernel.Taps[movement]{"payfrom": t.payFrom, "wallet": t.changeWallet("amount")}},
 		{Name: "purpose", Ask: t.askPurpose, Tap: kernel.Taps[movement]{"purpose": t.takePurpose}},
-		{Name: "confirm", Ask: t.sendSummary, Tap: kernel.Taps[movement]{"confirm": t.confirm}},
-	}}
+		{Name: "retype", Ask: t.askRetype, Text: t.takeRetype},
+		{Name: "confirm", Ask: t.sendSummary, Tap: kernel.Taps[movement]{"confirm": t.confirm, "wallet": t.changeWallet("confirm"),
+			"purpose": t.changePurpose}},
+	}, t.payingSteps()...)}
 }
 
 // purposes are the API's purpose codes, in button order (self is the default).
 var purposes = []string{"self", "salary", "gift", "income", "saving", "education_support", "family", "home_improvement", "reimbursement"}
 
-// startSend starts /send.
-func (t *Transfer) startSend(c *kernel.Ctx) error { return c.StartFlow("send", movement{}) }
-
-// askKind asks who receives the money.
-func (t *Transfer) askKind(c *kernel.Ctx, _ *movement) error {
-	_, err := c.Prompt(c.T("transfer.send.choose_kind", nil), kindKeyboard(c, true))
+// askKind asks who receives the money (after why, when a one-line send's
+// recipient did not do).
+func (t *Transfer) askKind(c *kernel.Ctx, mv *movement) error {
+	_, err := c.Prompt(withNote(mv, c.T("transfer.send.choose_kind", nil)), kindKeyboard(c, true))
 	return err
 }
 
@@ -57,14 +62,15 @@ func (t *Transfer) takeKind(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 	}
 	switch kind := c.Args()[0]; kind {
 	case kindEmail:
-		*mv = movement{Kind: kindEmail}
+		*mv = mv.restart(kindEmail)
 		return kernel.Next("recipient"), nil
 	case kindWallet:
 		w, err := t.api.DefaultWallet(c, token(c))
 		if err != nil {
 			return kernel.Stay, fmt.Errorf("default wallet: %w", err)
 		}
-		*mv = movement{Kind: kindWallet, Network: w.Network}
+		*mv = mv.restart(kindWallet)
+		mv.Network = w.Network
 		return kernel.Next("recipient"), nil
 	case kindPayee:
 		page, err := t.api.Payees(c, token(c), 1, t.cfg.PayeesShown, "")
@@ -75,7 +81,7 @@ func (t *Transfer) takeKind(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 			_, err := c.Prompt(c.T("transfer.send.no_payees", nil), kindKeyboard(c, false))
 			return kernel.Stay, err
 		}
-		*mv = movement{Kind: kindPayee}
+		*mv = mv.restart(kindPayee)
 		for _, p := range page.Data {
 			mv.Choices = append(mv.Choices, choice{ID: p.ID, Label: payeeLabel(p)})
 		}
@@ -85,19 +91,28 @@ func (t *Transfer) takeKind(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 }
 
 // askRecipient asks for the email, or for the wallet address on the
-// network of the default wallet (which can be changed first).
+// network of the default wallet (which can be changed first, without
+// leaving the send).
 func (t *Transfer) askRecipient(c *kernel.Ctx, mv *movement) error {
 	kb := kernel.NewKeyboard()
 	text := c.T("transfer.send.ask_email", nil)
 	if mv.Kind == kindWallet {
 		n, _ := t.nets.Lookup(mv.Network)
 		text = c.T("transfer.send.ask_address", map[string]any{"network": n.Name, "format": formatHint(c, n.Format)})
-		if b, ok := c.ActionButton("transfer.button.change_wallet", "wallet.wallets"); ok {
-			kb.Row(b)
-		}
+		kb.Row(c.Tap("transfer.button.change_wallet", "wallet"))
 	}
-	_, err := c.Prompt(text, kb.Row(c.CancelButton()))
+	_, err := c.Prompt(withNote(mv, text), kb.Row(c.CancelButton()))
 	return err
+}
+
+// withNote puts the movement's note (why a question is asked again) before
+// text, once.
+func withNote(mv *movement, text string) string {
+	if mv.Note == "" {
+		return text
+	}
+	text, mv.Note = mv.Note+"\n\n"+text, ""
+	return text
 }
 
 // takeRecipient checks the typed email or address.
@@ -117,13 +132,13 @@ func (t *Transfer) takeRecipient(c *kernel.Ctx, mv *movement) (kernel.Move, erro
 	case kindWallet:
 		in := strings.TrimSpace(c.Text())
 		n, _ := t.nets.Lookup(mv.Network)
-		switch err := ValidateAddress(n.Format, in); {
-		case errors.Is(err, ErrAddressChecksum):
+		switch err := money.ValidateAddress(n.Format, in); {
+		case errors.Is(err, money.ErrAddressChecksum):
 			return kernel.Stay, kernel.Fail("transfer.address.bad_checksum", nil)
 		case err != nil:
 			return kernel.Stay, kernel.Fail("transfer.address.bad", map[string]any{"network": n.Name, "format": formatHint(c, n.Format)})
 		}
-		if zeroAddress(n.Format, in) {
+		if money.ZeroAddress(n.Format, in) {
 			return kernel.Stay, kernel.Fail("transfer.address.burn", nil)
 		}
 		mine, err := t.ownAddress(c, in)
@@ -135,7 +150,25 @@ func (t *Transfer) takeRecipient(c *kernel.Ctx, mv *movement) (kernel.Move, erro
 		}
 		mv.To = in
 	}
+	if mv.Amount.IsPositive() {
+		// The address was asked again after a change of wallet: the amount
+		// typed before is kept.
+		return t.recheckAmount(c, mv)
+	}
 	return kernel.Next("amount"), nil
+}
+
+// recheckAmount checks the amount kept through a change of wallet, from a
+// step other than the amount's: when it no longer goes (the new wallet is
+// short), the amount question is asked again saying why.
+func (t *Transfer) recheckAmount(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	m, err := t.checkSendAmount(c, mv, mv.Amount)
+	var ue *kernel.UserError
+	if errors.As(err, &ue) {
+		mv.Note = c.T(ue.Key, ue.Data)
+		return kernel.Next("amount"), nil
+	}
+	return m, err
 }
 
 // formatHint describes an address format.
@@ -181,7 +214,11 @@ func (t *Transfer) askPayee(c *kernel.Ctx, mv *movement) error {
 	for i, p := range mv.Choices {
 		kb.Row(c.TapText(p.Label, "pick", strconv.Itoa(i)))
 	}
-	_, err := c.Prompt(c.T("transfer.send.choose_payee", nil), kb.Row(c.CancelButton()))
+	text := c.T("transfer.send.choose_payee", nil)
+	if mv.Note != "" { // a one-line send's "did you mean…" says it all
+		text, mv.Note = mv.Note, ""
+	}
+	_, err := c.Prompt(text, kb.Row(c.CancelButton()))
 	return err
 }
 
@@ -227,25 +264,29 @@ func (t *Transfer) takePayee(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 	if name == "" {
 		name = p.DisplayName
 	}
-	*mv = movement{Kind: kindPayee, PayeeID: p.ID, PayeeName: name, To: p.Email}
+	*mv = mv.restart(kindPayee)
+	mv.PayeeID, mv.PayeeName, mv.To = p.ID, name, p.Email
+	if mv.Amount.IsPositive() {
+		// A one-line send's amount: checked now, asked again only if it
+		// does not go.
+		return t.recheckAmount(c, mv)
+	}
 	return kernel.Next("amount"), nil
 }
 
 // pick is the choice a tap's index argument names, if it was offered.
 func pick(c *kernel.Ctx, choices []choice) (choice, bool) {
-	if len(c.Args()) != 1 {
-		return choice{}, false
-	}
-	i, err := strconv.Atoi(c.Args()[0])
-	if err != nil || i < 0 || i >= len(choices) || strconv.Itoa(i) != c.Args()[0] {
+	i, ok := index(c, len(choices))
+	if !ok {
 		return choice{}, false
 	}
 	return choices[i], true
 }
 
-// askSendAmount asks how much to send, with the limits and the balance.
-func (t *Transfer) askSendAmount(c *kernel.Ctx, _ *movement) error {
-	bal, ok, err := t.balance(c)
+// askSendAmount asks how much to send, with the limits and the wallet that
+// pays with its balance; after a shortfall, the wallets that hold enough.
+func (t *Transfer) askSendAmount(c *kernel.Ctx, mv *movement) error {
+	ws, err := t.wallets(c)
 	if err != nil {
 		return err
 	}
@@ -253,10 +294,15 @@ func (t *Transfer) askSendAmount(c *kernel.Ctx, _ *movement) error {
 		"min": c.FormatAmount(t.cfg.sendMin), "max": c.FormatAmount(t.cfg.sendMax),
 		"currency": t.cfg.Currency, "example": c.FormatAmount(exampleAmount),
 	})
-	if ok {
-		text += "\n" + c.T("transfer.amount.balance", map[string]any{"balance": c.FormatAmount(bal), "currency": t.cfg.Currency})
+	if mv.Request != "" {
+		text = c.T("transfer.request.amount_prompt", map[string]any{"amount": c.FormatAmount(mv.Amount), "currency": t.cfg.Currency})
 	}
-	_, err = c.Prompt(text, kernel.NewKeyboard().Row(c.CancelButton()))
+	if w, ok := paying(ws); ok {
+		text += "\n" + t.payingLine(c, w)
+	}
+	kb := kernel.NewKeyboard()
+	t.walletButtons(c, mv, ws, kb)
+	_, err = c.Prompt(withNote(mv, text), kb.Row(c.CancelButton()))
 	return err
 }
 
@@ -265,62 +311,94 @@ var (
 	smallAmount   = decimal.RequireFromString("0.5")
 )
 
-// takeSendAmount checks the amount against the limits and the balance.
+// takeSendAmount takes the amount typed.
 func (t *Transfer) takeSendAmount(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 	d, err := t.parseAmount(c)
 	if err != nil {
 		return kernel.Stay, err
 	}
-	limits := map[string]any{"min": c.FormatAmount(t.cfg.sendMin), "max": c.FormatAmount(t.cfg.sendMax), "currency": t.cfg.Currency}
-	if d.LessThan(t.cfg.sendMin) {
-		return kernel.Stay, kernel.Fail("transfer.amount.below_min", limits)
+	if mv.Request != "" && !d.Equal(mv.Amount) {
+		// A payment request is paid in full.
+		return kernel.Stay, kernel.Fail("transfer.request.amount_fixed", map[string]any{"amount": c.FormatAmount(mv.Amount), "currency": t.cfg.Currency})
 	}
-	if d.GreaterThan(t.cfg.sendMax) {
-		return kernel.Stay, kernel.Fail("transfer.amount.above_max", limits)
-	}
-	bal, ok, err := t.balance(c)
-	if err != nil {
-		return kernel.Stay, err
-	}
-	if ok && d.GreaterThan(bal) {
-		return kernel.Stay, kernel.Fail("transfer.amount.insufficient", map[string]any{"balance": c.FormatAmount(bal), "currency": t.cfg.Currency})
-	}
-	mv.Amount, mv.Balance = d, nil
-	if ok {
-		mv.Balance = &bal
-	}
-	return kernel.Next("purpose"), nil
+	return t.checkSendAmount(c, mv, d)
 }
 
-// balance is the default wallet's balance of the currency; ok is false when
-// the API did not give a readable one.
-func (t *Transfer) balance(c *kernel.Ctx) (decimal.Decimal, bool, error) {
-	all, err := t.api.Balances(c, token(c))
+// checkSendAmount is sendAmountStep for a step of the flow: the step it
+// leads to, or Stay with its refusal.
+func (t *Transfer) checkSendAmount(c *kernel.Ctx, mv *movement, d decimal.Decimal) (kernel.Move, error) {
+	step, err := t.sendAmountStep(c, mv, d)
+	if err != nil || step == "" {
+		return kernel.Stay, err
+	}
+	return kernel.Next(step), nil
+}
+
+// sendAmountStep checks an amount against the limits, the daily limit
+// (limits.go) and the paying wallet's balance with the estimated fee, and
+// names the step it leads to: the purpose, or, when the purpose is known,
+// the summary (after the amount typed again, for a large one). When the
+// paying wallet is short but another holds enough, the amount is kept and
+// the step is "amount" again, offering to pay from that one. A refusal is
+// a kernel.Fail error (and "").
+func (t *Transfer) sendAmountStep(c *kernel.Ctx, mv *movement, d decimal.Decimal) (string, error) {
+	limits := map[string]any{"min": c.FormatAmount(t.cfg.sendMin), "max": c.FormatAmount(t.cfg.sendMax), "currency": t.cfg.Currency}
+	if d.LessThan(t.cfg.sendMin) {
+		return "", kernel.Fail("transfer.amount.below_min", limits)
+	}
+	if d.GreaterThan(t.cfg.sendMax) {
+		return "", kernel.Fail("transfer.amount.above_max", limits)
+	}
+	if err := t.checkDailyLimit(c, d); err != nil {
+		return "", err
+	}
+	ws, err := t.wallets(c)
 	if err != nil {
-		return decimal.Zero, false, fmt.Errorf("balances: %w", err)
+		return "", err
 	}
-	for _, w := range all {
-		if !w.IsDefault {
-			continue
-		}
-		for _, b := range w.Balances {
-			if strings.EqualFold(b.Symbol, t.cfg.Currency) {
-				return b.Amount, b.Valid, nil
-			}
-		}
-		return decimal.Zero, true, nil // the default wallet holds none
+	est := t.estimateFee(c, mv)
+	need := d
+	if est != nil {
+		need = d.Add(est.fee(d))
 	}
-	return decimal.Zero, false, nil
+	w, ok := paying(ws)
+	if ok && w.Known && need.GreaterThan(w.Balance) {
+		data := map[string]any{"balance": c.FormatAmount(w.Balance), "need": c.FormatAmount(need), "currency": t.cfg.Currency,
+			"network": t.networkName(w.Network)}
+		key := "transfer.amount.insufficient"
+		if !need.Equal(d) {
+			key = "transfer.amount.insufficient_estimate"
+		}
+		if t.offerOthers(c, mv, ws, need, c.T(key+"_other", data)) {
+			mv.Amount = d // kept for "Pay from your … wallet"
+			return "amount", nil
+		}
+		return "", kernel.Fail(key, data)
+	}
+	mv.Amount, mv.Balance, mv.FeeEstimate, mv.Offers, mv.PayingNetwork = d, nil, est, nil, w.Network
+	if ok && w.Known {
+		mv.Balance = &w.Balance
+	}
+	if mv.Purpose != "" {
+		return t.summaryStep(mv), nil
+	}
+	return "purpose", nil
 }
 
 // parseAmount parses the typed amount the user's way, refusing it with a
 // localized reason.
 func (t *Transfer) parseAmount(c *kernel.Ctx) (decimal.Decimal, error) {
-	d, err := ParseAmount(c.Text(), c.Format(), t.cfg.Decimals, t.cfg.Currency, t.cfg.maxAmount)
-	var ae *AmountError
+	return t.amountOf(c, c.Text())
+}
+
+// amountOf reads an amount the user's way (money.ParseAmount), refusing
+// it with a localized reason (transfer.amount.<reason>).
+func (t *Transfer) amountOf(c *kernel.Ctx, text string) (decimal.Decimal, error) {
+	d, err := money.ParseAmount(text, c.Format(), t.cfg.Decimals, t.cfg.Currency, t.cfg.maxAmount)
+	var ae *money.AmountError
 	if errors.As(err, &ae) {
 		return d, kernel.Fail("transfer.amount."+ae.Reason, map[string]any{
-			"decimals": min(t.cfg.Decimals, apiDecimals), "max": c.FormatAmount(t.cfg.maxAmount), "currency": t.cfg.Currency,
+			"decimals": min(t.cfg.Decimals, money.APIDecimals), "max": c.FormatAmount(t.cfg.maxAmount), "currency": t.cfg.Currency,
 			"example": c.FormatAmount(exampleAmount), "small": c.FormatAmount(smallAmount),
 		})
 	}
@@ -349,11 +427,17 @@ func (t *Transfer) takePurpose(c *kernel.Ctx, mv *movement) (kernel.Move, error)
 	if len(c.Args()) != 1 || !slices.Contains(purposes, c.Args()[0]) {
 		return kernel.Stay, kernel.ErrStaleCallback
 	}
-	mv.Purpose = c.Args()[0]
+	mv.Purpose, mv.PurposeDefault = c.Args()[0], false
 	if mv.Kind == kindBank {
 		return kernel.Next("source"), nil
 	}
-	return kernel.Next("confirm"), nil
+	return kernel.Next(t.summaryStep(mv)), nil
+}
+
+// changePurpose is the summary's "Change purpose" (a purpose that was
+// config's default): the purposes, then the summary again.
+func (t *Transfer) changePurpose(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	return kernel.Next("purpose"), nil
 }
 
 // sendSummary shows what Confirm will send, with a fresh confirmation id.
@@ -370,19 +454,33 @@ func (t *Transfer) sendSummary(c *kernel.Ctx, mv *movement) error {
 		n, _ := t.nets.Lookup(mv.Network)
 		lines = append(lines, c.T("transfer.summary.network", map[string]any{"network": n.Name}))
 	}
+	if mv.Request != "" {
+		lines = append(lines, requestLine(c, mv.RequestNote))
+	}
 	lines = append(lines, c.T("transfer.summary.purpose", map[string]any{"purpose": c.T("transfer.purpose."+mv.Purpose, nil)}))
-	if mv.Balance != nil {
-		// The fee is only known from the submit's answer: say so rather than
-		// show a balance the send will not leave.
-		lines = append(lines, c.T("transfer.summary.balance_after_send", map[string]any{"balance": c.FormatAmount(mv.Balance.Sub(mv.Amount)), "currency": cur}))
-	}
-	lines = append(lines, "", c.T("transfer.summary.fee_note", nil), t.confirmHint(c, mv))
+	lines = append(lines, t.summaryPaying(c, mv)...)
+	// CopperX previews no send's fee: an estimate from recent transfers, or
+	// plainly none.
+	lines = append(lines, t.feeLines(c, mv)...)
+	lines = append(lines, "", t.confirmHint(c, mv))
 	kb := kernel.NewKeyboard().Row(c.Tap("transfer.button.confirm", "confirm", mv.Confirmation.ID), c.CancelButton())
-	if mv.Kind == kindWallet {
-		if b, ok := c.ActionButton("transfer.button.change_wallet", "wallet.wallets"); ok {
-			kb.Row(b)
-		}
+	if mv.PurposeDefault {
+		kb.Row(c.Tap("transfer.button.change_purpose", "purpose"))
 	}
-	_, err := c.Prompt(strings.Join(lines, "\n"), kb)
+	kb.Row(c.Tap("transfer.button.change_wallet", "wallet"))
+	_, err := c.Prompt(withNote(mv, strings.Join(lines, "\n")), kb)
 	return err
+}
+
+// summaryPaying is a summary's line naming the wallet that pays and its
+// balance when the amount was checked.
+func (t *Transfer) summaryPaying(c *kernel.Ctx, mv *movement) []string {
+	if mv.PayingNetwork == "" {
+		return nil
+	}
+	w := walletChoice{Network: mv.PayingNetwork}
+	if mv.Balance != nil {
+		w.Balance, w.Known = *mv.Balance, true
+	}
+	return []string{t.payingLine(c, w)}
 }

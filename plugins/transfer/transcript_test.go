@@ -13,7 +13,7 @@ import (
 // transfer ids and transaction hashes replaced.
 func (e *env) transcript() *kerneltest.Transcript {
 	return kerneltest.NewTranscript(e.U).
-		Scrub(`(confirm\.confirm |savepayee:)[a-z2-7]{12}\b`, "${1}<confirmation>").
+		Scrub(`(confirm\.confirm )[a-z2-7]{12}\b`, "${1}<confirmation>").
 		Scrub(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`, "<id>").
 		Scrub(`0x[0-9a-f]{64}`, "<hash>")
 }

@@ -3,10 +3,14 @@ package transfer
 import (
 	"errors"
 	"fmt"
+	"html"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
@@ -17,16 +21,19 @@ import (
 // what for, where the money comes from, then the summary whose Confirm
 // submits it exactly once (confirm.go). A quote that expired by Continue
 // or Confirm is renewed in place; one CopperX refuses at submit sends the
-// flow back to the quote step, with a fresh quote.
+// flow back to the quote step, with a fresh quote. The wallet that pays
+// can be changed at the amount (steps wallet and switch, payfrom.go).
 func (t *Transfer) withdrawFlow() kernel.Flow[movement] {
-	return kernel.Flow[movement]{Version: 2, Late: t.late, Steps: []kernel.Step[movement]{
+	return kernel.Flow[movement]{Version: 4, Late: t.late, Steps: append([]kernel.Step[movement]{
 		{Name: "account", Ask: t.askAccount, Tap: kernel.Taps[movement]{"pick": t.takeAccount}},
-		{Name: "amount", Ask: t.askWithdrawAmount, Text: t.takeWithdrawAmount, Tap: kernel.Taps[movement]{"requote": t.retryQuote}},
+		{Name: "amount", Ask: t.askWithdrawAmount, Text: t.takeWithdrawAmount,
+			Tap: kernel.Taps[movement]{"requote": t.retryQuote, "payfrom": t.payFrom, "wallet": t.changeWallet("amount")}},
 		{Name: "quote", Ask: t.showQuote, Tap: kernel.Taps[movement]{"accept": t.acceptQuote, "requote": t.requote("quote")}},
 		{Name: "purpose", Ask: t.askPurpose, Tap: kernel.Taps[movement]{"purpose": t.takePurpose}},
 		{Name: "source", Ask: t.askSource, Tap: kernel.Taps[movement]{"source": t.takeSource}},
+		{Name: "retype", Ask: t.askRetype, Text: t.takeRetype},
 		{Name: "confirm", Ask: t.withdrawSummary, Tap: kernel.Taps[movement]{"confirm": t.confirm, "requote": t.requote("confirm")}},
-	}}
+	}, t.payingSteps()...)}
 }
 
 // sources are the API's source-of-funds codes, in button order.
@@ -84,24 +91,31 @@ func (t *Transfer) takeAccount(c *kernel.Ctx, mv *movement) (kernel.Move, error)
 	return kernel.Next("amount"), nil
 }
 
-// askWithdrawAmount asks how much to withdraw, with the balance.
+// askWithdrawAmount asks how much to withdraw, with the wallet that pays
+// and its balance; after a shortfall, the wallets that hold enough.
 func (t *Transfer) askWithdrawAmount(c *kernel.Ctx, mv *movement) error {
 	text := c.T("transfer.bank.ask_amount", map[string]any{"account": mv.Account, "currency": t.cfg.Currency})
-	bal, ok, err := t.balance(c)
+	ws, err := t.wallets(c)
 	if err != nil {
 		return err
 	}
-	if ok {
-		text += "\n" + c.T("transfer.amount.balance", map[string]any{"balance": c.FormatAmount(bal), "currency": t.cfg.Currency})
+	if w, ok := paying(ws); ok {
+		text += "\n" + t.payingLine(c, w)
 	}
-	_, err = c.Prompt(text, kernel.NewKeyboard().Row(c.CancelButton()))
+	kb := kernel.NewKeyboard()
+	t.walletButtons(c, mv, ws, kb)
+	_, err = c.Prompt(withNote(mv, text), kb.Row(c.CancelButton()))
 	return err
 }
 
-// takeWithdrawAmount takes the amount and asks CopperX for a quote.
+// takeWithdrawAmount takes the amount and, within the daily limit, asks
+// CopperX for a quote.
 func (t *Transfer) takeWithdrawAmount(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 	d, err := t.parseAmount(c)
 	if err != nil {
+		return kernel.Stay, err
+	}
+	if err := t.checkDailyLimit(c, d); err != nil {
 		return kernel.Stay, err
 	}
 	mv.Amount, mv.Quote = d, nil
@@ -118,19 +132,59 @@ func (t *Transfer) retryQuote(c *kernel.Ctx, mv *movement) (kernel.Move, error) 
 }
 
 // quoteAtAmount gets a quote for the amount step: the quote step on
-// success; otherwise the user is told why and types another amount.
+// success; otherwise the user is told why (in place of the message whose
+// "Get a new quote" was tapped) and types another amount. When the paying
+// wallet is short but another holds enough, the amount question is asked
+// again offering it.
 func (t *Transfer) quoteAtAmount(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 	err := t.fetchQuote(c, mv)
 	var refusal *quoteRefusal
+	var short *shortfall
 	switch {
 	case errors.As(err, &refusal):
+		if c.IsCallback() {
+			// Tapped "Get a new quote" again: the message may read the same,
+			// so the tap is answered too.
+			c.Answer(html.UnescapeString(c.T("transfer.quote.error_short", map[string]any{"reason": refusal.reason})), false)
+		}
 		kb := kernel.NewKeyboard().Row(c.Tap("transfer.button.new_quote", "requote"), c.CancelButton())
-		_, err := c.Say("transfer.quote.error", map[string]any{"reason": refusal.reason}, kb)
+		_, err := c.Prompt(c.T("transfer.quote.error", map[string]any{"reason": refusal.reason}), kb)
 		return kernel.Stay, err
+	case errors.As(err, &short):
+		data := t.shortData(c, short)
+		if t.offerOthers(c, mv, short.wallets, short.need, c.T("transfer.amount.insufficient_fee_other", data)) {
+			return kernel.Next("amount"), nil
+		}
+		return kernel.Stay, kernel.Fail("transfer.amount.insufficient_fee", data)
 	case err != nil:
 		return kernel.Stay, err
 	}
 	return kernel.Next("quote"), nil
+}
+
+// quoteAgain quotes the amount kept through a change of wallet: the quote
+// step, or the amount question again saying why there is no quote.
+func (t *Transfer) quoteAgain(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	err := t.fetchQuote(c, mv)
+	var refusal *quoteRefusal
+	var short *shortfall
+	var ue *kernel.UserError
+	switch {
+	case errors.As(err, &refusal):
+		mv.Note = c.T("transfer.quote.error_amount", map[string]any{"reason": refusal.reason})
+	case errors.As(err, &short):
+		data := t.shortData(c, short)
+		if !t.offerOthers(c, mv, short.wallets, short.need, c.T("transfer.amount.insufficient_fee_other", data)) {
+			mv.Note = c.T("transfer.amount.insufficient_fee", data)
+		}
+	case errors.As(err, &ue):
+		mv.Note = c.T(ue.Key, ue.Data)
+	case err != nil:
+		return kernel.Stay, err
+	default:
+		return kernel.Next("quote"), nil
+	}
+	return kernel.Next("amount"), nil
 }
 
 // quoteRefusal is CopperX giving no quote, with its reason.
@@ -138,16 +192,59 @@ type quoteRefusal struct{ reason string }
 
 func (e *quoteRefusal) Error() string { return "transfer: no quote: " + e.reason }
 
+// shortfall is a quote the paying wallet cannot cover (fee included).
+type shortfall struct {
+	need    decimal.Decimal
+	paying  walletChoice
+	wallets []walletChoice
+}
+
+func (e *shortfall) Error() string { return "transfer: balance short of " + e.need.String() }
+
+// shortData is what the messages about a shortfall say.
+func (t *Transfer) shortData(c *kernel.Ctx, s *shortfall) map[string]any {
+	return map[string]any{"balance": c.FormatAmount(s.paying.Balance), "need": c.FormatAmount(s.need),
+		"currency": t.cfg.Currency, "network": t.networkName(s.paying.Network)}
+}
+
+// quoteError turns CopperX refusing a quote request (a 4xx other than
+// 401, which logs the user out) into a quoteRefusal with CopperX's reason,
+// logging its message; nil when err is no such refusal.
+func quoteError(c *kernel.Ctx, err error) *quoteRefusal {
+	var apiErr *copperx.Error
+	if !errors.As(err, &apiErr) || apiErr.Status < 400 || apiErr.Status >= 500 || errors.Is(err, copperx.ErrUnauthorized) {
+		return nil
+	}
+	c.Log.Info("quote refused by CopperX", "status", apiErr.Status, "reason", string(apiErr.Reason()), "message", apiErr.Message)
+	if apiErr.Status == http.StatusTooManyRequests {
+		return &quoteRefusal{reason: c.T("transfer.quote.busy", nil)}
+	}
+	var parts []string
+	for _, d := range apiErr.Details() {
+		if m := strings.TrimSpace(d.Message); m != "" && !slices.Contains(parts, m) {
+			parts = append(parts, m)
+		}
+	}
+	if len(parts) == 0 {
+		return &quoteRefusal{reason: c.T("transfer.quote.no_reason", nil)}
+	}
+	return &quoteRefusal{reason: strings.Join(parts, "; ")}
+}
+
 // fetchQuote asks CopperX for an offramp quote for mv and keeps it in
 // mv.Quote. It refuses, with a *kernel.UserError, an amount outside the
-// quote's limits or above the balance (fees included); a *quoteRefusal is
-// CopperX giving no quote.
+// quote's limits; a *shortfall is a paying wallet that cannot cover it
+// (fees included); a *quoteRefusal is CopperX giving no quote (in a 200,
+// or refusing the request with a 4xx), with its reason.
 func (t *Transfer) fetchQuote(c *kernel.Ctx, mv *movement) error {
 	mv.Quote = nil
 	q, err := t.api.OfframpQuote(c, token(c), copperx.QuoteRequest{
 		SourceCountry: "none", DestinationCountry: mv.Country, Amount: mv.Amount,
 		Currency: t.cfg.Currency, PreferredBankAccountID: mv.AccountID,
 	})
+	if refusal := quoteError(c, err); refusal != nil {
+		return refusal
+	}
 	if err != nil {
 		return fmt.Errorf("offramp quote: %w", err)
 	}
@@ -162,23 +259,28 @@ func (t *Transfer) fetchQuote(c *kernel.Ctx, mv *movement) error {
 		c.Log.Info("quote refused", "reason", q.Error)
 		return &quoteRefusal{reason: q.Error}
 	}
-	bal, ok, err := t.balance(c)
+	ws, err := t.wallets(c)
 	if err != nil {
 		return err
 	}
-	need := q.Payload.Amount.Add(q.Payload.TotalFee)
-	if ok && need.GreaterThan(bal) {
-		return kernel.Fail("transfer.amount.insufficient_fee", map[string]any{
-			"balance": c.FormatAmount(bal), "need": c.FormatAmount(need), "currency": t.cfg.Currency})
+	amount := q.Payload.Amount
+	if !amount.IsPositive() {
+		amount = mv.Amount
 	}
-	mv.Balance = nil
-	if ok {
-		mv.Balance = &bal
+	need := amount.Add(q.Payload.TotalFee)
+	w, ok := paying(ws)
+	if ok && w.Known && need.GreaterThan(w.Balance) {
+		return &shortfall{need: need, paying: w, wallets: ws}
+	}
+	mv.Balance, mv.PayingNetwork, mv.Offers = nil, w.Network, nil
+	if ok && w.Known {
+		mv.Balance = &w.Balance
 	}
 	mv.Quote = &quote{
 		Payload: q.QuotePayload, Signature: q.QuoteSignature, ExpiresAt: quoteExpiry(q.Payload),
 		Min: q.MinAmount.Decimal, Max: q.MaxAmount.Decimal, Arrival: q.ArrivalTimeMessage,
 		Fee: q.Payload.TotalFee, Receive: q.Payload.ToAmount, ToCurrency: q.Payload.ToCurrency, Rate: q.Payload.Rate,
+		Total: need,
 	}
 	return nil
 }
@@ -207,6 +309,7 @@ func (t *Transfer) quoteLines(c *kernel.Ctx, mv *movement) []string {
 		c.T("transfer.summary.to", map[string]any{"to": mv.Account}),
 		c.T("transfer.summary.amount", map[string]any{"amount": c.FormatAmount(mv.Amount), "currency": cur}),
 		c.T("transfer.quote.fee", map[string]any{"fee": c.FormatAmount(q.Fee), "currency": cur}),
+		c.T("transfer.quote.total", map[string]any{"total": c.FormatAmount(q.total(mv.Amount)), "currency": cur}),
 		c.T("transfer.quote.rate", map[string]any{"rate": c.FormatDecimal(q.Rate, 0), "currency": cur, "to_currency": q.ToCurrency}),
 		c.T("transfer.quote.receive", map[string]any{"amount": c.FormatAmount(q.Receive), "currency": q.ToCurrency}),
 	}
@@ -260,11 +363,14 @@ func (t *Transfer) renewQuote(c *kernel.Ctx, mv *movement, step, notice string, 
 func (t *Transfer) freshQuote(c *kernel.Ctx, mv *movement) (m kernel.Move, ok bool, err error) {
 	err = t.fetchQuote(c, mv)
 	var refusal *quoteRefusal
+	var short *shortfall
 	var ue *kernel.UserError
 	why := ""
 	switch {
 	case errors.As(err, &refusal):
 		why = c.T("transfer.quote.error_amount", map[string]any{"reason": refusal.reason})
+	case errors.As(err, &short):
+		why = c.T("transfer.amount.insufficient_fee", t.shortData(c, short))
 	case errors.As(err, &ue):
 		why = c.T(ue.Key, ue.Data)
 	case err != nil:
@@ -284,13 +390,14 @@ func (t *Transfer) askSource(c *kernel.Ctx, _ *movement) error {
 	return err
 }
 
-// takeSource takes the source of funds and goes to the summary.
+// takeSource takes the source of funds and goes to the summary (after
+// the amount typed again, for a large one).
 func (t *Transfer) takeSource(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 	if len(c.Args()) != 1 || !slices.Contains(sources, c.Args()[0]) {
 		return kernel.Stay, kernel.ErrStaleCallback
 	}
 	mv.Source = c.Args()[0]
-	return kernel.Next("confirm"), nil
+	return kernel.Next(t.summaryStep(mv)), nil
 }
 
 // withdrawSummary shows what Confirm will withdraw, with a fresh
@@ -301,8 +408,10 @@ func (t *Transfer) withdrawSummary(c *kernel.Ctx, mv *movement) error {
 	lines = append(lines,
 		c.T("transfer.summary.purpose", map[string]any{"purpose": c.T("transfer.purpose."+mv.Purpose, nil)}),
 		c.T("transfer.summary.source", map[string]any{"source": c.T("transfer.source."+mv.Source, nil)}))
+	lines = append(lines, t.summaryPaying(c, mv)...)
 	if mv.Balance != nil {
-		after := mv.Balance.Sub(mv.Amount).Sub(mv.Quote.Fee)
+		// What leaves the wallet is the quote's total: amount and fee.
+		after := mv.Balance.Sub(mv.Quote.total(mv.Amount))
 		lines = append(lines, c.T("transfer.summary.balance_after", map[string]any{"balance": c.FormatAmount(after), "currency": t.cfg.Currency}))
 	}
 	lines = append(lines, "", t.confirmHint(c, mv))

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +20,15 @@ func TestWithdraw(t *testing.T) {
 	if got := e.U.Last().AllButtons(); len(got) != 3 || got[1].URL != "https://payout.copperx.io/app/accounts" {
 		t.Fatalf("want the account, Add a bank account (a link) and Cancel: %+v", got)
 	}
-	e.U.Tap("Chase Bank ••6789").Expect(t, "withdraw to Chase Bank ••6789", "Your balance: <b>1,250.50 USDC</b>")
+	e.U.Tap("Chase Bank ••6789").Expect(t, "withdraw to Chase Bank ••6789", "Paying from your <b>Polygon</b> wallet · balance <b>1,250.50 USDC</b>")
 	e.U.Send("100").Expect(t, "Your quote", "Rate: 1 USDC = 1 USD", "You receive: <b>100.00 USD</b>")
 	e.U.Tap("Continue").Expect(t, "What is this payment for?")
 	e.U.Tap("Myself").Expect(t, "Where does this money come from?")
-	e.U.Tap("Savings").Expect(t, "Please check your withdrawal", "Fee: 1.00 USDC", "You receive: <b>100.00 USD</b>",
-		"Source of funds: Savings", "Balance after: 1,149.50 USDC")
+	// The quote's fee and total are in the summary, and what is left after
+	// is the balance less the total.
+	e.U.Tap("Savings").Expect(t, "Please check your withdrawal", "Fee: 1.00 USDC", "Total: <b>101.00 USDC</b> (amount + fee)",
+		"You receive: <b>100.00 USD</b>", "Source of funds: Savings",
+		"Paying from your <b>Polygon</b> wallet · balance <b>1,250.50 USDC</b>", "Balance after: 1,149.50 USDC")
 	summary, _ := e.button(t, "Confirm")
 	quotes := e.Emu.CallsTo("POST", "/api/quotes/offramp")
 	e.U.Tap("Confirm").Expect(t, "Withdrawal of 100.00 USDC</b> to Chase Bank ••6789 submitted", "Transfer id")
@@ -248,5 +252,65 @@ func TestWithdrawNoBankAccount(t *testing.T) {
 	r := e.U.Send("/withdraw").Expect(t, "no bank account on CopperX yet", "come back to /withdraw")
 	if b := e.U.Last().AllButtons(); len(b) != 1 || b[0].URL != "https://payout.copperx.io/app/accounts" {
 		t.Fatalf("buttons %+v (%q)", b, r.Text())
+	}
+}
+
+// CopperX refusing the quote request (a 4xx) is a quote error with its
+// reason, not an apology; its message is logged.
+func TestWithdrawQuoteRefusedWith4xx(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		want       string
+	}{
+		{"string message", `{"message":"Bank account is not verified yet","statusCode":422}`, 422, "couldn't give a quote: Bank account is not verified yet"},
+		{"field messages", `{"message":[{"property":"amount","constraints":{"max":"amount must not be greater than 100000"}}],"statusCode":400}`, 400,
+			"couldn't give a quote: amount must not be greater than 100000"},
+		{"no message", `{"statusCode":404}`, 404, "couldn't give a quote: Not Found"},
+		{"busy", "", 429, "couldn't give a quote: CopperX is busy right now."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, setup{})
+			e.U.Send("/withdraw")
+			e.U.Tap("Chase Bank")
+			e.Emu.Fail("POST", "/api/quotes/offramp", copperxtest.Fault{Status: tc.status, Body: tc.body, Times: 1})
+			r := e.U.Send("20").Expect(t, tc.want)
+			if r.Contains("went wrong") {
+				t.Fatalf("an apology for a refusal: %s", r.Text())
+			}
+			if logs := e.H.Logs.String(); !strings.Contains(logs, "quote refused by CopperX") || !strings.Contains(logs, "status="+strconv.Itoa(tc.status)) {
+				t.Fatalf("the refusal is not logged:\n%s", logs)
+			}
+			e.U.Tap("Get a new quote").Expect(t, "Your quote", "Amount: <b>20.00 USDC</b>")
+		})
+	}
+}
+
+// A new quote replaces the old one in place, and a retry that still gets
+// no quote says so with a notice, posting nothing new.
+func TestNewQuoteInPlace(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.toQuote(t, "100")
+	quote := e.U.Last()
+	e.H.Clock.Advance(time.Minute) // the new quote holds a minute longer
+	r := e.U.Tap("Get a new quote").Expect(t, "New quote.", "Your quote", "Quote valid until 10:06 UTC")
+	if k := strings.Join(r.Kinds(), " "); k != "answer edit" || e.U.Last().ID != quote.ID {
+		t.Fatalf("Get a new quote: %s, want the quote edited in place", k)
+	}
+	e.Emu.SetQuoteError("Provider unavailable")
+	e.U.Send("/withdraw")
+	e.U.Tap("Chase Bank")
+	e.U.Send("20").Expect(t, "couldn't give a quote: Provider unavailable")
+	refusal := e.U.Last()
+	r = e.U.Tap("Get a new quote").Expect(t, "couldn't give a quote: Provider unavailable")
+	for _, k := range r.Kinds() {
+		if k == "send" {
+			t.Fatalf("a retry posted a new message: %v", r.Kinds())
+		}
+	}
+	e.Emu.SetQuoteError("")
+	e.U.Tap("Get a new quote").Expect(t, "Your quote")
+	if m := e.message(refusal.ID); !strings.Contains(m.Text, "Your quote") {
+		t.Fatalf("the quote should replace the refusal in place: %q", m.Text)
 	}
 }

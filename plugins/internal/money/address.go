@@ -1,4 +1,4 @@
-package transfer
+package money
 
 import (
 	"encoding/hex"
@@ -13,11 +13,11 @@ import (
 // Address problems.
 var (
 	// ErrAddressFormat: not an address of the network's format.
-	ErrAddressFormat = errors.New("transfer: not an address of this network's format")
+	ErrAddressFormat = errors.New("money: not an address of this network's format")
 	// ErrAddressChecksum: a mixed-case EVM address whose EIP-55 checksum fails.
-	ErrAddressChecksum = errors.New("transfer: EVM address checksum mismatch")
+	ErrAddressChecksum = errors.New("money: EVM address checksum mismatch")
 	// ErrAddressNetwork: the network's address format is unknown.
-	ErrAddressNetwork = errors.New("transfer: unknown address format")
+	ErrAddressNetwork = errors.New("money: unknown address format")
 )
 
 // ValidateAddress checks addr for a network address format (copperx.FormatEVM,
@@ -62,7 +62,7 @@ func ValidateAddress(format, addr string) error {
 // zeroAddress reports the zero address of a format, which burns whatever is
 // sent to it: "0x" and only zeros (EVM, Starknet), or base58 decoding to 32
 // zero bytes (Solana's "111…1"). addr must have passed ValidateAddress.
-func zeroAddress(format, addr string) bool {
+func ZeroAddress(format, addr string) bool {
 	switch format {
 	case copperx.FormatEVM, copperx.FormatStarknet:
 		hexPart, ok := strings.CutPrefix(addr, "0x")

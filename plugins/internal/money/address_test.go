@@ -1,4 +1,4 @@
-package transfer
+package money
 
 import (
 	"errors"
@@ -57,8 +57,8 @@ func TestZeroAddress(t *testing.T) {
 		if err := ValidateAddress(c.format, c.addr); err != nil {
 			t.Fatalf("%s %s: %v", c.format, c.addr, err)
 		}
-		if got := zeroAddress(c.format, c.addr); got != c.zero {
-			t.Errorf("zeroAddress(%s, %s) = %v", c.format, c.addr, got)
+		if got := ZeroAddress(c.format, c.addr); got != c.zero {
+			t.Errorf("ZeroAddress(%s, %s) = %v", c.format, c.addr, got)
 		}
 	}
 }

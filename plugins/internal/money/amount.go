@@ -1,4 +1,4 @@
-package transfer
+package money
 
 import (
 	"errors"
@@ -10,10 +10,11 @@ import (
 )
 
 // AmountError says why a typed amount was refused; Reason is the last
-// segment of its locale key (transfer.amount.<reason>).
+// segment of the locale key a plugin words it with (e.g.
+// transfer.amount.<reason>).
 type AmountError struct{ Reason string }
 
-func (e *AmountError) Error() string { return "transfer: amount: " + e.Reason }
+func (e *AmountError) Error() string { return "money: amount: " + e.Reason }
 
 // Reasons an amount is refused: the number reader's (i18n.Number*) and
 // these.
@@ -27,8 +28,8 @@ const (
 	AmountTooLarge  = "too_large"          // above max_amount
 )
 
-// apiDecimals is the API's precision (10^-8 units).
-const apiDecimals = 8
+// APIDecimals is the API's precision (amounts in 10^-8 units).
+const APIDecimals = 8
 
 // maxAmountLen bounds what is parsed at all.
 const maxAmountLen = 48
@@ -57,8 +58,8 @@ func ParseAmount(input string, f i18n.Format, decimals int, currency string, max
 	if err != nil {
 		return decimal.Zero, &AmountError{AmountInvalid}
 	}
-	if decimals > apiDecimals || decimals < 0 {
-		decimals = apiDecimals
+	if decimals > APIDecimals || decimals < 0 {
+		decimals = APIDecimals
 	}
 	if !d.Truncate(int32(decimals)).Equal(d) {
 		return decimal.Zero, &AmountError{AmountPrecision}
