@@ -25,6 +25,10 @@ type Config struct {
 	// ExpiryMargin treats a token as expired this long before its expireAt,
 	// so no action starts with a token about to die.
 	ExpiryMargin time.Duration `koanf:"expiry_margin"`
+	// LateCodeFor is how long after a code was emailed a login code typed
+	// with no login running (cancelled, timed out, stopped) is still
+	// deleted from the chat; 0 leaves such messages alone.
+	LateCodeFor time.Duration `koanf:"late_code_for"`
 	// Menu lists the actions ("wallet.balance") offered as buttons under
 	// the welcome message, labelled with the description of the command
 	// bound to each; an action no enabled command binds is left out, and
@@ -40,6 +44,7 @@ func DefaultConfig() Config {
 		KYCURL:       "https://payout.copperx.io/app/kyc",
 		ResumeWithin: 10 * time.Minute,
 		ExpiryMargin: time.Minute,
+		LateCodeFor:  30 * time.Minute,
 		Menu:         []string{"wallet.balance", "transfer.send", "wallet.deposit", "transfer.history"},
 	}
 }
@@ -68,6 +73,9 @@ func (c Config) Validate() error {
 	}
 	if c.ExpiryMargin < 0 || c.ExpiryMargin > time.Hour {
 		errs = append(errs, kernel.ConfigErrorf("expiry_margin", "must be between 0 and 1h"))
+	}
+	if c.LateCodeFor < 0 || c.LateCodeFor > 24*time.Hour {
+		errs = append(errs, kernel.ConfigErrorf("late_code_for", "must be between 0 and 24h"))
 	}
 	if len(c.Menu) > maxMenu {
 		errs = append(errs, kernel.ConfigErrorf("menu", "at most %d actions", maxMenu))

@@ -25,6 +25,22 @@ func (a *Auth) livePrincipal(c *kernel.Ctx) *kernel.Principal {
 	return p
 }
 
+// loggedIn is the auth guard's quiet check, for menus: a live principal,
+// no reply, no API call.
+func (a *Auth) loggedIn(c *kernel.Ctx) bool { return a.livePrincipal(c) != nil }
+
+// kycLikely is the auth.kyc guard's quiet check, for menus: logged in and
+// KYC approved as far as the session knows; a status the session does not
+// know yet passes (the guard asks CopperX when the action runs).
+func (a *Auth) kycLikely(c *kernel.Ctx) bool {
+	p := a.livePrincipal(c)
+	if p == nil {
+		return false
+	}
+	status, known := p.Attrs[AttrKYC]
+	return !known || status == copperx.KYCApproved
+}
+
 // token is the principal's credential for the API client.
 func token(p *kernel.Principal) copperx.Token { return copperx.NewToken(p.Token.Reveal()) }
 
@@ -113,9 +129,14 @@ func (a *Auth) dropLogin(c *kernel.Ctx, reason string) error {
 	return kernel.Emit(c, kernel.LoggedOut{Principal: p, Reason: reason})
 }
 
-// onError turns an expired or revoked credential, from any plugin, into
-// "please log in again".
+// onError takes over two kinds of errors returned by any plugin's
+// handler: an expired or revoked credential becomes "please log in
+// again", CopperX not answering becomes "CopperX is not answering right
+// now" (unavailable.go).
 func (a *Auth) onError(c *kernel.Ctx, err error) bool {
+	if copperx.Unavailable(err) {
+		return a.unavailable(c, err)
+	}
 	if !errors.Is(err, copperx.ErrUnauthorized) {
 		return false
 	}

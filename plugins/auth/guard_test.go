@@ -51,13 +51,18 @@ func TestGuardResumeTooLate(t *testing.T) {
 	}
 }
 
-// A tap on an action button (the /start menu's) is remembered like the
-// command it stands for.
+// A tap on an action button (a /start menu shown before a logout) is
+// remembered like the command it stands for.
 func TestGuardResumesMenuTap(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	u := f.h.Private(16)
-	u.Send("/start")
-	u.Tap("Wallet balances").Expect(t, "Please log in first — I'll continue with this right after.")
+	f.login(t, u, "ada@example.com")
+	u.Send("/start").Expect(t, "Logged in as")
+	menu, _ := u.FindButton("Wallet balances")
+	u.Send("/logout")
+	u.Tap("🚪 Log out").Expect(t, "You're logged out")
+	u.Handle(u.CallbackUpdate(menu.ID, balancesButton(t, menu))).
+		Expect(t, "Please log in first — I'll continue with this right after.")
 	f.login(t, u, "ada@example.com").Expect(t, "Probe balance: 1250.5")
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel/store"
 	"github.com/copperx-bot/payoutbot/plugins/auth"
 	"github.com/copperx-bot/payoutbot/plugins/plugintest"
+	"github.com/copperx-bot/payoutbot/plugins/wallet"
 )
 
 // The auth tests run the real plugin against the CopperX emulator, with a
@@ -44,6 +45,30 @@ commands:
   - {name: send, action: probe.send, menu: true}
   - {name: remember, action: probe.remember}
   - {name: note, action: probe.note}
+  - {name: moved, action: probe.moved}
+`
+
+// walletConfig is testConfig with the real wallet plugin behind /balance,
+// /wallets and /deposit, and the command list of a /start menu.
+const walletConfig = `
+rate_limits:
+  default: {rate: 1000, period: 1s, burst: 1000}
+plugins:
+  auth: {enabled: true}
+  probe: {enabled: true}
+  wallet: {enabled: true}
+  transfer: {enabled: true}
+commands:
+  - {name: start, action: kernel.start}
+  - {name: login, action: auth.login, menu: true}
+  - {name: balance, action: wallet.balance, menu: true}
+  - {name: send, action: transfer.send, menu: true}
+  - {name: deposit, action: wallet.deposit, menu: true}
+  - {name: wallets, action: wallet.wallets, menu: true}
+  - {name: profile, action: auth.profile, aliases: [me], menu: true}
+  - {name: kyc, action: auth.kyc, menu: true}
+  - {name: logout, action: auth.logout, menu: true}
+  - {name: help, action: kernel.help, menu: true}
 `
 
 // defaultMenu is plugins.auth.menu unless a test sets its own.
@@ -53,6 +78,7 @@ const probeLocale = `
 commands:
   remember: "Remember a note (test)"
   note: "Take a note (test)"
+  moved: "Move money, then fail (test)"
 probe:
   balance: "Probe balance: {{.amount}}"
   send: "Probe send allowed."
@@ -98,6 +124,13 @@ func (p *probe) Setup(r *kernel.Registrar) error {
 		return err
 	}, kernel.Private(), kernel.Guard(auth.GuardAuth, auth.GuardKYC))
 	r.Action("remember", func(c *kernel.Ctx) error { return c.Set("probe.note", "kept") }, kernel.Guard(auth.GuardAuth))
+	// A money handler whose update moved money, then met CopperX not
+	// answering: the error is its own to word, not the auth plugin's.
+	r.Action("moved", func(c *kernel.Ctx) error {
+		c.Irreversible()
+		_, err := p.api.DefaultBalance(c, copperx.NewToken(c.Principal().Token.Reveal()))
+		return err
+	}, kernel.Private(), kernel.Guard(auth.GuardAuth))
 	// An action no command binds: a menu leaves it out.
 	r.Action("unbound", func(*kernel.Ctx) error { return nil })
 	// A guarded action that starts a flow, to resume after a login.
@@ -149,6 +182,21 @@ func (p *probe) eventLog() string {
 	return strings.Join(p.events, ",")
 }
 
+// sendStandIn stands for the transfer plugin next to the real wallet
+// plugin: its send (behind both guards) is what the Send button under
+// /balance links to.
+type sendStandIn struct{}
+
+func (sendStandIn) Name() string { return "transfer" }
+
+func (sendStandIn) Setup(r *kernel.Registrar) error {
+	r.Action("send", func(c *kernel.Ctx) error {
+		_, err := c.Say("probe.send", nil, nil)
+		return err
+	}, kernel.Private(), kernel.Guard(auth.GuardAuth, auth.GuardKYC))
+	return nil
+}
+
 // absentPlugin is a plugin the kernel knows but config leaves disabled:
 // links to its actions are valid, and their buttons are left out.
 type absentPlugin string
@@ -170,6 +218,11 @@ type fixtureOptions struct {
 	env      []string
 	store    store.Store
 	plugins  []kernel.Plugin // more plugins (disabled ones, say)
+	// wallet runs the real wallet plugin (walletConfig instead of
+	// testConfig; the menu defaults to its actions).
+	wallet bool
+	// apiTimeout bounds each CopperX call (default: the client's).
+	apiTimeout time.Duration
 }
 
 // newFixture starts the emulator (every email gets the demo account), the
@@ -191,11 +244,20 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	cfg := copperx.DefaultConfig()
 	cfg.APIURL = emu.URL()
 	cfg.MaxRetries = 0
+	if o.apiTimeout > 0 {
+		cfg.Timeout = o.apiTimeout
+	}
 	api, err := copperx.New(cfg, copperx.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	menu := o.menu
+	menu, base := o.menu, testConfig
+	if o.wallet {
+		base = walletConfig
+		if menu == nil {
+			menu = []string{"wallet.balance", "transfer.send", "wallet.deposit"}
+		}
+	}
 	if menu == nil {
 		menu = defaultMenu
 	}
@@ -203,7 +265,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	config, err := plugintest.MergeYAML(testConfig, string(menuYAML))
+	config, err := plugintest.MergeYAML(base, string(menuYAML))
 	if err == nil {
 		config, err = plugintest.MergeYAML(config, o.config)
 	}
@@ -211,9 +273,13 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatalf("config: %v", err)
 	}
 	pr := &probe{api: api}
+	plugins := append([]kernel.Plugin{auth.New(api), pr}, o.plugins...)
+	if o.wallet {
+		plugins = append(plugins, wallet.New(api, copperx.DefaultNetworks()), sendStandIn{})
+	}
 	h := kerneltest.New(t, kerneltest.Options{
 		Config:       config,
-		Plugins:      append([]kernel.Plugin{auth.New(api), pr}, o.plugins...),
+		Plugins:      plugins,
 		ExtraLocales: map[string]string{"en": probeLocale},
 		Store:        o.store,
 		Env:          o.env,
@@ -292,4 +358,16 @@ func liveButtons(h *kerneltest.Harness, chatID int64) int {
 		}
 	}
 	return n
+}
+
+// balancesButton is the data of the Wallet balances button of m.
+func balancesButton(t *testing.T, m *fakebot.Message) string {
+	t.Helper()
+	for _, b := range m.AllButtons() {
+		if b.Text == "Wallet balances" {
+			return b.Data
+		}
+	}
+	t.Fatalf("no Wallet balances button in %q", m.Text)
+	return ""
 }

@@ -68,8 +68,8 @@ func (a *Auth) startAtCode(c *kernel.Ctx, email string) error {
 		return err
 	case outcome == codeLimited:
 		return nil
-	case outcome == codeRejected:
-		return c.StartFlow(flowLogin, login{})
+	case outcome == codeRejected, outcome == codeUnavailable:
+		return c.StartFlow(flowLogin, login{}) // told why; the email again
 	}
 	if err := c.StartFlow(flowLogin, login{Email: email}, stepCode); err != nil {
 		return err
@@ -95,8 +95,8 @@ func (a *Auth) takeEmail(c *kernel.Ctx, d *login) (kernel.Move, error) {
 		return kernel.Stay, err
 	case outcome == codeLimited:
 		return kernel.Done, nil // told to send /login again later
-	case outcome == codeRejected:
-		return kernel.Stay, nil
+	case outcome == codeRejected, outcome == codeUnavailable:
+		return kernel.Stay, nil // told why; they may type the email again
 	}
 	if err := c.SetFlowSecret(secretSID, sid); err != nil {
 		return kernel.Stay, err
@@ -131,14 +131,16 @@ func (a *Auth) readEmail(c *kernel.Ctx, typed string) (email string, ok bool, er
 type codeOutcome int
 
 const (
-	codeSent     codeOutcome = iota
-	codeLimited              // too many codes asked for: the user was told when to try again
-	codeRejected             // CopperX refused the email: the user was told
+	codeSent        codeOutcome = iota
+	codeLimited                 // too many codes asked for: the user was told when to try again
+	codeRejected                // CopperX refused the email: the user was told why
+	codeUnavailable             // CopperX did not answer: the user was told to try again shortly
 )
 
 // requestCode asks CopperX to email a login code to email, within the otp
 // limit, and returns the session id that goes with the code. resending
-// words a refusal for a user whose last code still works.
+// (the Resend button: the last code still works) answers a cooldown or
+// CopperX not answering with a notice on the button, not a message.
 func (a *Auth) requestCode(c *kernel.Ctx, email string, resending bool) (secret.Secret, codeOutcome, error) {
 	allowed, wait, err := c.Allow(LimitOTP)
 	if err != nil {
@@ -148,36 +150,90 @@ func (a *Auth) requestCode(c *kernel.Ctx, email string, resending bool) (secret.
 		return secret.Secret{}, codeLimited, a.sayLimited(c, wait, resending)
 	}
 	otp, err := a.api.RequestEmailOTP(c, email)
-	switch {
-	case errors.Is(err, copperx.ErrValidation):
-		_, err = c.Say("auth.email.rejected", map[string]any{"email": email}, nil)
-		return secret.Secret{}, codeRejected, err
-	case errors.Is(err, copperx.ErrRateLimited):
-		var apiErr *copperx.Error
-		wait = 0
-		if errors.As(err, &apiErr) {
-			wait = apiErr.RetryAfter
-		}
-		return secret.Secret{}, codeLimited, a.sayLimited(c, wait, resending)
-	case err != nil:
-		return secret.Secret{}, codeSent, fmt.Errorf("request email otp: %w", err)
+	if err != nil {
+		outcome, err := a.noCode(c, email, err, resending)
+		return secret.Secret{}, outcome, err
 	}
 	if err := c.Set(keyLoginEmail, email); err != nil {
+		return secret.Secret{}, codeSent, err
+	}
+	if err := c.Set(keyCodeSentAt, c.Now()); err != nil {
 		return secret.Secret{}, codeSent, err
 	}
 	return secret.New(otp.SID), codeSent, nil
 }
 
-// sayLimited tells a user who asked for too many codes when to try again.
+// noCode tells the user why CopperX sent no code, inside the login: too
+// many codes asked for; CopperX not answering; or CopperX refusing the
+// email — a 400/422 as "not an email address", any other 4xx (401 and
+// 403 included: nobody is logged in here, so no session "ended") with the
+// API's own reason. Every refusal is logged with the API's message (the
+// client redacts secrets from it). Anything else is returned.
+func (a *Auth) noCode(c *kernel.Ctx, email string, err error, resending bool) (codeOutcome, error) {
+	var apiErr *copperx.Error
+	switch {
+	case errors.Is(err, copperx.ErrRateLimited):
+		var wait time.Duration
+		if errors.As(err, &apiErr) {
+			wait = apiErr.RetryAfter
+		}
+		return codeLimited, a.sayLimited(c, wait, resending)
+	case copperx.Unavailable(err):
+		c.Log.Warn("copperx is not answering the login code request", "err", err)
+		if resending {
+			c.Answer(c.T("auth.code.unavailable_keep", nil), false)
+			return codeUnavailable, nil
+		}
+		_, err := c.Say("auth.email.unavailable", nil, nil)
+		return codeUnavailable, err
+	case !errors.As(err, &apiErr) || apiErr.Status < 400 || apiErr.Status > 499:
+		return codeSent, fmt.Errorf("request email otp: %w", err)
+	}
+	c.Log.Info("copperx refused the login code request", "status", apiErr.Status,
+		"reason", apiErr.Reason(), "api_message", apiErr.Message)
+	if errors.Is(err, copperx.ErrValidation) {
+		_, err := c.Say("auth.email.rejected", map[string]any{"email": email}, nil)
+		return codeRejected, err
+	}
+	reason := refusalText(apiErr)
+	if reason == "" {
+		_, err := c.Say("auth.email.refused_plain", map[string]any{"email": email}, nil)
+		return codeRejected, err
+	}
+	_, err = c.Say("auth.email.refused", map[string]any{"email": email, "reason": reason}, nil)
+	return codeRejected, err
+}
+
+// maxReason is how much of CopperX's reason a refusal quotes.
+const maxReason = 200
+
+// refusalText is CopperX's reason for a refusal as the user may read it:
+// its message, shortened; "" when the API said nothing but the status
+// ("Forbidden").
+func refusalText(e *copperx.Error) string {
+	msg := strings.TrimSpace(e.Message)
+	if msg == "" || strings.EqualFold(msg, http.StatusText(e.Status)) || strings.EqualFold(msg, e.Code()) {
+		return ""
+	}
+	if r := []rune(msg); len(r) > maxReason {
+		msg = string(r[:maxReason-1]) + "…"
+	}
+	return msg
+}
+
+// sayLimited tells a user who asked for too many codes when to try again:
+// a notice on the Resend button (the prompt and the last code stay), else
+// a message.
 func (a *Auth) sayLimited(c *kernel.Ctx, wait time.Duration, resending bool) error {
 	if wait <= 0 {
 		wait = time.Minute // CopperX did not say: a minute is a fair guess
 	}
-	key := "auth.code.limited" // "... and send /login again"
+	data := map[string]any{"wait": c.FormatDuration(wait)}
 	if resending {
-		key = "auth.code.limited_keep" // "... the last code I sent still works"
+		c.Answer(c.T("auth.code.limited_keep", data), false) // a toast: "... the last code I sent still works"
+		return nil
 	}
-	_, err := c.Say(key, map[string]any{"wait": c.FormatDuration(wait)}, nil)
+	_, err := c.Say("auth.code.limited", data, nil) // "... and send /login again"
 	return err
 }
 
@@ -205,8 +261,8 @@ func (a *Auth) resend(c *kernel.Ctx, d *login) (kernel.Move, error) {
 	switch {
 	case err != nil:
 		return kernel.Stay, err
-	case outcome == codeLimited:
-		return kernel.Stay, nil // the last code still works
+	case outcome == codeLimited, outcome == codeUnavailable:
+		return kernel.Stay, nil // told on the button; the last code still works
 	case outcome == codeRejected:
 		return backToEmail()
 	}
@@ -243,8 +299,43 @@ func (a *Auth) takeCode(c *kernel.Ctx, d *login) (kernel.Move, error) {
 		return a.endLogin(c, "auth.code.too_many")
 	case errors.Is(err, copperx.ErrValidation), errors.Is(err, copperx.ErrNotFound):
 		return a.endLogin(c, "auth.code.expired")
+	case copperx.Unavailable(err):
+		// Not a wrong code: the same code may be typed again.
+		c.Log.Warn("copperx is not answering the login code check", "err", err)
+		_, err := c.Say("auth.code.unavailable", nil, nil)
+		return kernel.Stay, err
 	}
 	return kernel.Stay, fmt.Errorf("authenticate email otp: %w", err)
+}
+
+// lateCode deletes a login code typed when no login takes it any more
+// (cancelled, timed out, stopped after too many wrong codes, interrupted
+// by a command) within late_code_for of the last code emailed, and says
+// how to log in again, with Request a new code (or Log in when the email
+// is not known): the kernel hands it text no flow takes. A successful
+// login forgets when the code was sent.
+func (a *Auth) lateCode(c *kernel.Ctx) (bool, error) {
+	if _, err := parseOTP(c.Text()); err != nil {
+		return false, nil
+	}
+	var sentAt time.Time
+	if a.cfg.LateCodeFor <= 0 || !c.Get(keyCodeSentAt, &sentAt) || c.Now().Sub(sentAt) > a.cfg.LateCodeFor {
+		return false, nil
+	}
+	if err := c.Delete(c.MessageID()); err != nil {
+		c.Log.Warn("could not delete a late login code", "err", err)
+	}
+	if p := a.livePrincipal(c); p != nil { // a switch of account given up
+		_, err := c.Say("auth.late_code.logged_in", map[string]any{"email": p.Email}, nil)
+		return true, err
+	}
+	kb := a.loginKeyboard(c)
+	var email string
+	if c.Get(keyLoginEmail, &email) && email != "" {
+		kb = kernel.NewKeyboard().Row(c.Button("auth.code.new_button", "again"))
+	}
+	_, err := c.Say("auth.late_code.ended", nil, kb)
+	return true, err
 }
 
 // wrongCode counts a wrong code: the tries left, or the end of the login.
@@ -312,12 +403,30 @@ func (a *Auth) keepAccount(c *kernel.Ctx) error {
 func (a *Auth) finishLogin(c *kernel.Ctx, email string, granted *copperx.AuthResponse) error {
 	c.EndFlow()
 	accessToken := granted.AccessToken
+	// The code was right: CopperX not answering the two reads after it
+	// must not cost the user a new code. The login's own answer stands in
+	// for the profile; a KYC status not known yet is asked again by the
+	// auth.kyc guard when it matters.
 	me, err := a.api.Me(c, accessToken)
-	if err != nil {
+	switch {
+	case err == nil:
+	case copperx.Unavailable(err) && granted.User.ID != "":
+		c.Log.Warn("profile unavailable at login; using the login's answer", "err", err)
+		me = &granted.User
+	default:
 		return fmt.Errorf("load profile: %w", err)
 	}
+	attrs := map[string]string{
+		AttrRole: me.Role, AttrAccountType: me.Type,
+		AttrWalletAddress: me.WalletAddress, AttrWalletID: me.WalletID,
+	}
 	kycStatus, err := a.api.KYCStatus(c, accessToken)
-	if err != nil {
+	switch {
+	case err == nil:
+		attrs[AttrKYC], attrs[AttrKYCChecked] = kycStatus, c.Now().UTC().Format(time.RFC3339)
+	case copperx.Unavailable(err):
+		c.Log.Warn("kyc status unavailable at login; the auth.kyc guard asks again", "err", err)
+	default:
 		return fmt.Errorf("load kyc status: %w", err)
 	}
 	expires := granted.ExpireAt
@@ -326,12 +435,7 @@ func (a *Auth) finishLogin(c *kernel.Ctx, email string, granted *copperx.AuthRes
 	}
 	p := &kernel.Principal{
 		UserID: me.ID, OrgID: me.OrganizationID, Email: me.Email, Name: displayName(me, email),
-		Token: secret.New(accessToken.Reveal()), ExpiresAt: expires,
-		Attrs: map[string]string{
-			AttrKYC: kycStatus, AttrKYCChecked: c.Now().UTC().Format(time.RFC3339),
-			AttrRole: me.Role, AttrAccountType: me.Type,
-			AttrWalletAddress: me.WalletAddress, AttrWalletID: me.WalletID,
-		},
+		Token: secret.New(accessToken.Reveal()), ExpiresAt: expires, Attrs: attrs,
 	}
 	if p.Email == "" {
 		p.Email = email
@@ -347,13 +451,14 @@ func (a *Auth) finishLogin(c *kernel.Ctx, email string, granted *copperx.AuthRes
 		}
 	}
 	c.Del(keyLoginEmail)
+	c.Del(keyCodeSentAt)
 	c.Del(keyBlockedCommand)
 	c.SetPrincipal(p)
 	c.Log.Info("logged in", "user_id", p.UserID, "org_id", p.OrgID)
 	if err := kernel.Emit(c, kernel.LoggedIn{Principal: p}); err != nil {
 		return err
 	}
-	if _, err := c.Send(a.welcome(c, p), a.menu(c, p.Attrs[AttrKYC])); err != nil {
+	if _, err := c.Send(a.welcome(c, p), a.menu(c, p)); err != nil {
 		return err
 	}
 	if hasBlocked && blocked.Action != "" && c.Now().Sub(blocked.At) <= a.cfg.ResumeWithin {
@@ -363,12 +468,16 @@ func (a *Auth) finishLogin(c *kernel.Ctx, email string, granted *copperx.AuthRes
 	return nil
 }
 
-// welcome is the message after a login.
+// welcome is the message after a login: the name, the email (never an
+// id: the API has no organisation name to show) and the verification.
 func (a *Auth) welcome(c *kernel.Ctx, p *kernel.Principal) string {
-	status := p.Attrs[AttrKYC]
 	text := c.T("auth.welcome.title", map[string]any{"name": p.Name}) + "\n\n" +
-		c.T("auth.welcome.org", map[string]any{"org": p.OrgID}) + "\n" +
-		c.T("auth.welcome.kyc", map[string]any{"status": i18n.HTML(c.T(kycStateKey(status), map[string]any{"status": status}))})
+		c.T("auth.welcome.email", map[string]any{"email": p.Email}) + "\n"
+	status, known := p.Attrs[AttrKYC]
+	if !known {
+		return text + c.T("auth.welcome.kyc_unknown", nil) + "\n\n" + c.T("auth.welcome.next", nil)
+	}
+	text += c.T("auth.welcome.kyc", map[string]any{"status": i18n.HTML(c.T(kycStateKey(status), map[string]any{"status": status}))})
 	if status == copperx.KYCApproved {
 		return text + "\n\n" + c.T("auth.welcome.next", nil)
 	}
@@ -379,9 +488,11 @@ func (a *Auth) welcome(c *kernel.Ctx, p *kernel.Principal) string {
 // row, each labelled with the description of the command bound to it
 // (an action no enabled command binds is left out). Until KYC is
 // approved, the actions behind the auth.kyc guard give way to a button
-// that completes the verification, so no button leads to a refusal.
-func (a *Auth) menu(c *kernel.Ctx, kycStatus string) *kernel.Keyboard {
-	approved := kycStatus == copperx.KYCApproved
+// that completes the verification, so no button leads to a refusal (a
+// status not known yet is assumed to pass, as the menus of /start do).
+func (a *Auth) menu(c *kernel.Ctx, p *kernel.Principal) *kernel.Keyboard {
+	status, known := p.Attrs[AttrKYC]
+	approved := !known || status == copperx.KYCApproved
 	var buttons []kernel.Button
 	for _, action := range a.cfg.Menu {
 		if !approved && c.Needs(action, GuardKYC) {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,9 +45,12 @@ func TestFullLogin(t *testing.T) {
 			update := u.MessageUpdate(code)
 			r = u.Handle(update).Expect(t,
 				"✅ Welcome, <b>Ada Tester</b>! You're logged in.",
-				"Organisation: <code>"+f.emu.OrgID("ada@example.com")+"</code>",
+				"Email: ada@example.com",
 				"Verification: approved ✅",
 				"What would you like to do?")
+			if r.Contains(f.emu.OrgID("ada@example.com")) {
+				t.Fatalf("the welcome shows the organisation id: %s", r.Text())
+			}
 			if !f.h.API.Message(42, update.Message.MessageId).Deleted {
 				t.Fatal("the message holding the code was not deleted")
 			}
@@ -295,7 +299,12 @@ func TestLoginEndsWithNewCodeButton(t *testing.T) {
 			if n := liveButtons(f.h, 4); n != 1 {
 				t.Fatalf("%d messages carry buttons; only Request a new code should", n)
 			}
-			u.Send(code).Expect(t, "I didn't understand that")
+			// The code typed after the login ended is still deleted.
+			late := u.MessageUpdate(code)
+			u.Handle(late).Expect(t, "that login has ended")
+			if !f.h.API.Message(4, late.Message.MessageId).Deleted {
+				t.Fatal("a code typed after the login ended stayed in the chat")
+			}
 			u.Tap("Request a new code").Expect(t, "I've sent a login code to <b>a•••@example.com</b>")
 			u.Send(f.emu.OTP("ada@example.com")).Expect(t, "Welcome")
 		})
@@ -303,25 +312,39 @@ func TestLoginEndsWithNewCodeButton(t *testing.T) {
 }
 
 // CopperX refusing to send a code: a rejected email goes back to the
-// email step; its rate limit is worded like ours.
+// email step, inside the login (a 401/403 there is about the email, never
+// "your session has ended"), with CopperX's reason when it gave one; its
+// rate limit is worded like ours, and on Resend it is a notice on the
+// button, not a new message.
 func TestCodeRequestRefused(t *testing.T) {
+	const suspended = `{"message":"This account is suspended","statusCode":403,"error":"Forbidden"}`
 	for _, tc := range []struct {
 		where  string // the email step, "/login <email>" or a Resend
 		status int
+		body   string // the API's answer; "" is the emulator's ErrorDto for the status
 		want   []string
 		step   string // where the login waits afterwards
 	}{
-		{"email step", http.StatusBadRequest, []string{"CopperX didn't accept ada@example.com as an email address."}, "email"},
-		{"login text", http.StatusBadRequest, []string{"CopperX didn't accept ada@example.com", "What's the email address"}, "email"},
-		{"resend", http.StatusBadRequest, []string{"CopperX didn't accept ada@example.com", "What's the email address"}, "email"},
-		{"email step", http.StatusTooManyRequests, []string{"You've asked for several codes in a short time. Please wait 1 second and send /login again."}, ""},
-		{"login text", http.StatusTooManyRequests, []string{"Please wait 1 second and send /login again."}, ""},
-		{"resend", http.StatusTooManyRequests, []string{"Please wait 1 second before asking for another code. The last code I sent still works."}, "code"},
+		{where: "email step", status: http.StatusForbidden, body: suspended,
+			want: []string{"🚫 CopperX refused this email: <i>This account is suspended</i>\nType another email address, or /cancel."}, step: "email"},
+		{where: "email step", status: http.StatusUnauthorized, want: []string{"🚫 CopperX refused this email. Type another email address"}, step: "email"},
+		{where: "login text", status: http.StatusForbidden, body: suspended,
+			want: []string{"CopperX refused this email: <i>This account is suspended</i>", "What's the email address"}, step: "email"},
+		{where: "resend", status: http.StatusForbidden, body: suspended,
+			want: []string{"CopperX refused this email: <i>This account is suspended</i>", "What's the email address"}, step: "email"},
+		{where: "email step", status: http.StatusNotFound, body: `{"message":"No account with this email","statusCode":404}`,
+			want: []string{"CopperX refused this email: <i>No account with this email</i>"}, step: "email"},
+		{"email step", http.StatusBadRequest, "", []string{"CopperX didn't accept ada@example.com as an email address."}, "email"},
+		{"login text", http.StatusBadRequest, "", []string{"CopperX didn't accept ada@example.com", "What's the email address"}, "email"},
+		{"resend", http.StatusBadRequest, "", []string{"CopperX didn't accept ada@example.com", "What's the email address"}, "email"},
+		{"email step", http.StatusTooManyRequests, "", []string{"You've asked for several codes in a short time. Please wait 1 second and send /login again."}, ""},
+		{"login text", http.StatusTooManyRequests, "", []string{"Please wait 1 second and send /login again."}, ""},
+		{"resend", http.StatusTooManyRequests, "", []string{"Please wait 1 second before asking for another code. The last code I sent still works."}, "code"},
 	} {
 		t.Run(fmt.Sprintf("%s %d", tc.where, tc.status), func(t *testing.T) {
 			f := newFixture(t, fixtureOptions{})
 			u := f.h.Private(5)
-			refuse := func() { f.emu.Fail("POST", otpRequest, copperxtest.Fault{Status: tc.status, Times: 1}) }
+			refuse := func() { f.emu.Fail("POST", otpRequest, copperxtest.Fault{Status: tc.status, Body: tc.body, Times: 1}) }
 			var r kerneltest.Replies
 			switch tc.where {
 			case "email step":
@@ -337,8 +360,19 @@ func TestCodeRequestRefused(t *testing.T) {
 				r = u.Tap("Resend code")
 			}
 			r.Expect(t, tc.want...)
-			if r.Contains("sent a login code") || r.Contains("New code sent") {
-				t.Fatalf("a code was promised: %s", r.Text())
+			if r.Contains("sent a login code") || r.Contains("New code sent") || r.Contains("session has ended") || r.Contains("Sorry") {
+				t.Fatalf("replies = %s", r.Text())
+			}
+			if s, _ := session(t, f.h, 5); s["principal"] != nil {
+				t.Fatal("a refused code request logged someone in")
+			}
+			if tc.body != "" && !strings.Contains(f.h.Logs.String(), "api_message=") {
+				t.Fatalf("the API's message was not logged:\n%s", f.h.Logs.String())
+			}
+			if tc.where == "resend" && tc.status == http.StatusTooManyRequests {
+				if kinds := r.Kinds(); slices.Contains(kinds, "send") || slices.Contains(kinds, "edit") {
+					t.Fatalf("the cooldown wrote to the chat: %v", kinds)
+				}
 			}
 			if step := flowStep(t, f.h, 5); step != tc.step {
 				t.Fatalf("flow at %q, want %q", step, tc.step)

@@ -3,7 +3,9 @@
 // KYC status, and logs out. It provides the guards other plugins name,
 // "auth" (logged in, token alive) and "auth.kyc" (KYC approved), remembers
 // the command a guard blocked and runs it after the login, and turns any
-// 401/403 from the API, in any plugin, into "please log in again".
+// 401/403 from the API, in any plugin, into "please log in again" and
+// CopperX not answering (5xx, 429, no answer), in any plugin, into one
+// "CopperX is not answering right now". /start says who is logged in.
 //
 // Events: kernel.LoggedIn after a login; kernel.LoggedOut whenever a login
 // ends: a logout (kernel.LogoutAsked), a switch to another account
@@ -41,8 +43,9 @@ const (
 
 // Session values, the login flow and its secret.
 const (
-	keyBlockedCommand = "auth.pending"     // the command a guard blocked, run after the login
-	keyLoginEmail     = "auth.login_email" // the email of the last code sent, for "Request a new code"
+	keyBlockedCommand = "auth.pending"      // the command a guard blocked, run after the login
+	keyLoginEmail     = "auth.login_email"  // the email of the last code sent, for "Request a new code"
+	keyCodeSentAt     = "auth.code_sent_at" // when the last code was emailed: a code typed after the login ended is still deleted
 	flowLogin         = "login"
 	stepEmail         = "email"
 	stepCode          = "code"
@@ -73,8 +76,9 @@ func (a *Auth) Setup(r *kernel.Registrar) error {
 	r.ConfigLinks("menu", a.cfg.Menu)
 	r.RateLimit(LimitOTP, ratelimit.Limit{Rate: 3, Period: 10 * time.Minute, Burst: 3})
 
-	r.Action("login", a.login, kernel.Private())
-	r.Action("logout", a.logout, kernel.Private())
+	// Menus offer Log in to whoever is logged out, Log out to whoever is in.
+	r.Action("login", a.login, kernel.Private(), kernel.Offer(func(c *kernel.Ctx) bool { return a.livePrincipal(c) == nil }))
+	r.Action("logout", a.logout, kernel.Private(), kernel.Offer(func(c *kernel.Ctx) bool { return a.livePrincipal(c) != nil }))
 	r.Action("profile", a.profile, kernel.Private(), kernel.Guard(GuardAuth))
 	r.Action("kyc", a.kyc, kernel.Private(), kernel.Guard(GuardAuth))
 
@@ -89,9 +93,11 @@ func (a *Auth) Setup(r *kernel.Registrar) error {
 	r.Callback("keep", a.keepAccount, kernel.Private())
 	r.Callback("logout", a.confirmLogout, kernel.Private())
 
-	r.Guard(GuardAuth, a.guardAuth)
-	r.Guard(GuardKYC, a.guardKYC)
+	r.Guard(GuardAuth, a.guardAuth, kernel.Quietly(a.loggedIn))
+	r.Guard(GuardKYC, a.guardKYC, kernel.Quietly(a.kycLikely))
 	r.OnError(a.onError)
+	r.Home(a.home)
+	r.StrayText(a.lateCode)
 	return nil
 }
 

@@ -50,7 +50,7 @@ func (a *Auth) profile(c *kernel.Ctx) error {
 		accountType = c.T(key, nil)
 	}
 	text := c.T("auth.profile.text", map[string]any{
-		"name": p.Name, "email": orNone(p.Email), "org": orNone(p.OrgID),
+		"name": p.Name, "email": orNone(p.Email),
 		"role": i18n.HTML(role), "type": i18n.HTML(accountType),
 		"kyc": i18n.HTML(c.T(kycStateKey(status), map[string]any{"status": status})),
 	})

@@ -9,8 +9,10 @@ func TestProfile(t *testing.T) {
 	f.login(t, u, "ada@example.com")
 	r := u.Send("/me").Expect(t,
 		"👤 <b>Ada Tester</b>", "Email: ada@example.com",
-		"Organisation ID: <code>"+f.emu.OrgID("ada@example.com")+"</code>",
 		"Role: owner", "Account type: individual", "Verification: approved ✅")
+	if r.Contains(f.emu.OrgID("ada@example.com")) || r.Contains("Organisation") {
+		t.Fatalf("the profile shows the organisation id: %s", r.Text())
+	}
 	s, _ := session(t, f.h, 23)
 	address := s["principal"].(map[string]any)["attrs"].(map[string]any)["wallet_address"].(string)
 	r.Expect(t, "Default wallet: "+address[:6]+"…"+address[len(address)-4:], "<code>"+address+"</code>")

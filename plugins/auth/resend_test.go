@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -17,9 +18,14 @@ func TestResendUnderAndOverLimit(t *testing.T) {
 			t.Fatalf("resent prompt buttons = %s", got)
 		}
 	}
+	// The cooldown is a notice on the tapped button: no new message, the
+	// prompt stays as it was.
 	r := u.Tap("Resend code").Expect(t, "Please wait 4 minutes before asking for another code. The last code I sent still works.")
 	if r.Contains("New code sent") {
 		t.Fatal("a fourth code was sent")
+	}
+	if kinds := r.Kinds(); !slices.Equal(kinds, []string{"answer"}) || r[0].Answer == "" || r[0].Alert {
+		t.Fatalf("the cooldown answered with %v, want one notice on the button", kinds)
 	}
 	if n := len(f.emu.CallsTo("POST", otpRequest)); n != 3 {
 		t.Fatalf("otp requests = %d, want 3", n)

@@ -27,7 +27,7 @@ func (p *Wallet) balance(c *kernel.Ctx) error {
 	}
 	walletBalances, err := p.api.Balances(c, token)
 	if err != nil {
-		return apiErr(c, "balances", err)
+		return apiErr("balances", err)
 	}
 	// Only Refresh edits: /balance from the /start menu is a button tap too,
 	// and must not replace the menu.

@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"errors"
+	"time"
 
 	"github.com/copperx-bot/payoutbot/kernel"
 )
@@ -18,11 +19,14 @@ type Config struct {
 	// they hold nothing. When false, an empty test-network wallet is left
 	// out of /balance and test networks are not offered for new wallets.
 	ShowTestnets bool `koanf:"show_testnets"`
+	// HomeTimeout bounds the balance line of /start: past it the screen
+	// says the balance is unavailable instead of waiting for CopperX.
+	HomeTimeout time.Duration `koanf:"home_timeout"`
 }
 
 // DefaultConfig is the configuration before config.yaml is applied.
 func DefaultConfig() Config {
-	return Config{DepositToken: "USDC", QRSize: 512}
+	return Config{DepositToken: "USDC", QRSize: 512, HomeTimeout: 2 * time.Second}
 }
 
 // Validate checks the values, naming the key at fault relative to
@@ -34,6 +38,9 @@ func (c Config) Validate() error {
 	}
 	if c.QRSize < 128 || c.QRSize > 2048 {
 		errs = append(errs, kernel.ConfigErrorf("qr_size", "must be between 128 and 2048 pixels"))
+	}
+	if c.HomeTimeout < 100*time.Millisecond || c.HomeTimeout > 10*time.Second {
+		errs = append(errs, kernel.ConfigErrorf("home_timeout", "must be between 100ms and 10s"))
 	}
 	return errors.Join(errs...)
 }

@@ -54,7 +54,10 @@ func TestConfig(t *testing.T) {
 		wantErr     []string // nil = valid
 	}{
 		{"defaults", "{enabled: true}", nil, nil},
-		{"all keys", "{enabled: true, deposit_token: USDT, qr_size: 1024, show_testnets: true}", nil, nil},
+		{"all keys", "{enabled: true, deposit_token: USDT, qr_size: 1024, show_testnets: true, home_timeout: 500ms}", nil, nil},
+		{"home timeout too short", "{enabled: true, home_timeout: 10ms}", nil, []string{"config: plugins.wallet.home_timeout: must be between 100ms and 10s"}},
+		{"home timeout too long", "{enabled: true, home_timeout: 1m}", nil, []string{"config: plugins.wallet.home_timeout: must be between 100ms and 10s"}},
+		{"home timeout without a unit", "{enabled: true, home_timeout: 2}", nil, []string{"plugins.wallet.home_timeout"}},
 		{"qr too small", "{enabled: true, qr_size: 64}", nil, []string{"config: plugins.wallet.qr_size: must be between 128 and 2048 pixels"}},
 		{"qr too large", "{enabled: true, qr_size: 4096}", nil, []string{"config: plugins.wallet.qr_size: must be between 128 and 2048 pixels"}},
 		{"lower-case token", "{enabled: true, deposit_token: usdc}", nil, []string{"config: plugins.wallet.deposit_token: must be a token symbol"}},

@@ -6,7 +6,7 @@ import (
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
-	qrcode "github.com/skip2/go-qrcode"
+	"github.com/copperx-bot/payoutbot/plugins/internal/qr"
 )
 
 // deposit shows where to deposit (/deposit [network], Deposit under
@@ -19,7 +19,7 @@ func (p *Wallet) deposit(c *kernel.Ctx) error {
 	}
 	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
-		return apiErr(c, "wallets", err)
+		return apiErr("wallets", err)
 	}
 	if len(wallets) == 0 {
 		return p.noWallets(c, false)
@@ -82,7 +82,7 @@ func (p *Wallet) address(c *kernel.Ctx) error {
 	}
 	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
-		return apiErr(c, "wallets", err)
+		return apiErr("wallets", err)
 	}
 	for _, w := range wallets {
 		if w.Network == c.Args()[0] {
@@ -107,7 +107,7 @@ func (p *Wallet) sendAddress(c *kernel.Ctx, w copperx.Wallet, others bool) error
 	if content == "" {
 		content = w.WalletAddress
 	}
-	png, err := qrcode.Encode(content, qrcode.Medium, p.cfg.QRSize)
+	png, err := qr.PNG(content, p.cfg.QRSize)
 	if err != nil {
 		return fmt.Errorf("wallet: QR code: %w", err)
 	}

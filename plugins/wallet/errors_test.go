@@ -7,7 +7,9 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 )
 
-// CopperX failures read clearly and never leak the raw error or the token.
+// CopperX failures reach the error hooks as they are (the auth plugin
+// words CopperX not answering once for every plugin; the stand-in hook
+// here does the same), and never leak the raw error or the token.
 
 func TestAPIFailures(t *testing.T) {
 	for _, tc := range []struct {
@@ -15,9 +17,11 @@ func TestAPIFailures(t *testing.T) {
 		fault copperxtest.Fault
 		want  string
 	}{
-		{"server error", copperxtest.Fault{Status: 500}, "Sorry, something went wrong on my side"},
-		{"not answering", copperxtest.Fault{DropConnection: true}, "CopperX is not answering right now"},
-		{"rate limited", copperxtest.Fault{Status: 429}, "CopperX is busy right now"},
+		{"server error", copperxtest.Fault{Status: 500}, "CopperX is not answering (stub)."},
+		{"bad gateway", copperxtest.Fault{Status: 502}, "CopperX is not answering (stub)."},
+		{"not answering", copperxtest.Fault{DropConnection: true}, "CopperX is not answering (stub)."},
+		{"rate limited", copperxtest.Fault{Status: 429}, "CopperX is not answering (stub)."},
+		{"unreadable answer", copperxtest.Fault{Malformed: true}, "Sorry, something went wrong on my side"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, setup{})

@@ -40,6 +40,7 @@ transfer:
   stub:
     send: "Send flow (stub)."
     relogin: "Please log in again (stub)."
+    unavailable: "CopperX is not answering (stub)."
 commands:
   pay: "Send USDC (a renamed /send)"
 `
@@ -54,12 +55,17 @@ func (transferStub) Name() string { return "transfer" }
 // Setup implements kernel.Plugin.
 func (transferStub) Setup(r *kernel.Registrar) error {
 	r.Action("send", func(c *kernel.Ctx) error { _, err := c.Say("transfer.stub.send", nil, nil); return err })
-	// As plugins/auth does: a 401 from any handler asks for a new login.
+	// As plugins/auth does: a 401 from any handler asks for a new login,
+	// CopperX not answering is worded once for every plugin.
 	r.OnError(func(c *kernel.Ctx, err error) bool {
-		if !errors.Is(err, copperx.ErrUnauthorized) {
+		switch {
+		case copperx.Unavailable(err):
+			_, _ = c.Say("transfer.stub.unavailable", nil, nil)
+		case errors.Is(err, copperx.ErrUnauthorized):
+			_, _ = c.Say("transfer.stub.relogin", nil, nil)
+		default:
 			return false
 		}
-		_, _ = c.Say("transfer.stub.relogin", nil, nil)
 		return true
 	})
 	return nil

@@ -78,6 +78,8 @@ func (p *Wallet) Setup(r *kernel.Registrar) error {
 	r.Callback("create", p.create, opts...)     // create:<network>
 	r.Callback("deposit", p.deposit, opts...)   // Deposit under /balance; deposit:pick for Other network
 	r.Callback("addr", p.address, opts...)      // addr:<network>: the deposit address
+
+	r.Home(p.home) // /start: the USDC total and the default wallet's network
 	return nil
 }
 
@@ -90,18 +92,11 @@ func userToken(c *kernel.Ctx) (copperx.Token, error) {
 	return copperx.NewToken(principal.Token.Reveal()), nil
 }
 
-// apiErr turns an API failure into what the user reads: a clear message
-// when CopperX does not answer or is busy; anything else (a 401 for the
-// auth plugin's hook, a 5xx for the kernel's apology) is returned wrapped.
-func apiErr(c *kernel.Ctx, op string, err error) error {
-	switch {
-	case errors.Is(err, copperx.ErrUnavailable):
-		c.Log.Warn("copperx unavailable", "op", op, "err", err)
-		return kernel.Fail("wallet.error.unavailable", nil)
-	case errors.Is(err, copperx.ErrRateLimited):
-		c.Log.Warn("copperx rate limited", "op", op, "err", err)
-		return kernel.Fail("wallet.error.busy", nil)
-	}
+// apiErr wraps an API failure for the error hooks, which word it for
+// every plugin alike: a 401/403 asks for a new login and CopperX not
+// answering (5xx, 429, no answer) is "CopperX is not answering right now"
+// (both the auth plugin's); anything else is the kernel's apology.
+func apiErr(op string, err error) error {
 	return fmt.Errorf("wallet: %s: %w", op, err)
 }
 

@@ -25,7 +25,7 @@ func (p *Wallet) list(c *kernel.Ctx, notice string, inPlace bool) error {
 	}
 	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
-		return apiErr(c, "wallets", err)
+		return apiErr("wallets", err)
 	}
 	if len(wallets) == 0 {
 		return p.noWallets(c, inPlace)
@@ -90,7 +90,7 @@ func (p *Wallet) noWallets(c *kernel.Ctx, inPlace bool) error {
 func (p *Wallet) findWallet(c *kernel.Ctx, token copperx.Token, id string) (*copperx.Wallet, []copperx.Wallet, error) {
 	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
-		return nil, nil, apiErr(c, "wallets", err)
+		return nil, nil, apiErr("wallets", err)
 	}
 	for i := range wallets {
 		if wallets[i].ID == id {
@@ -125,7 +125,7 @@ func (p *Wallet) details(c *kernel.Ctx, id, notice string) error {
 	}
 	walletBalances, err := p.api.Balances(c, token)
 	if err != nil {
-		return apiErr(c, "balances", err)
+		return apiErr("balances", err)
 	}
 	info, _ := p.nets.Lookup(w.Network)
 	name := p.networkName(c, w.Network)
@@ -222,7 +222,7 @@ func (p *Wallet) setDefault(c *kernel.Ctx) error {
 	}
 	w, err := p.api.SetDefaultWallet(c, token, id)
 	if err != nil {
-		return apiErr(c, "set default wallet", err)
+		return apiErr("set default wallet", err)
 	}
 	c.Log.Info("default wallet changed", "network", w.Network)
 	notice := c.T("wallet.wallets.default_set", map[string]any{"network": p.networkName(c, w.Network)})
@@ -267,11 +267,11 @@ func (p *Wallet) newWallet(c *kernel.Ctx) error {
 func (p *Wallet) available(c *kernel.Ctx, token copperx.Token) ([]string, error) {
 	offered, err := p.api.Networks(c, token)
 	if err != nil {
-		return nil, apiErr(c, "networks", err)
+		return nil, apiErr("networks", err)
 	}
 	wallets, err := p.api.Wallets(c, token)
 	if err != nil {
-		return nil, apiErr(c, "wallets", err)
+		return nil, apiErr("wallets", err)
 	}
 	var out []string
 	for _, network := range offered {
@@ -306,7 +306,7 @@ func (p *Wallet) create(c *kernel.Ctx) error {
 	}
 	w, err := p.api.CreateWallet(c, token, network)
 	if err != nil {
-		return apiErr(c, "create wallet", err)
+		return apiErr("create wallet", err)
 	}
 	c.Log.Info("wallet created", "network", network)
 	var listing []string
