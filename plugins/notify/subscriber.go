@@ -207,6 +207,12 @@ func (n *Notify) subscribeOrg(ctx context.Context, org string, token copperx.Tok
 		return
 	}
 	try := func(token copperx.Token) (done bool, err error) {
+		// The token the catch-up will list with is in place before the
+		// subscribe is sent: CopperX's confirmation may arrive (and
+		// subscribed take it) before subscribe returns.
+		n.mu.Lock()
+		n.pending[channel] = pendingSubscription{socketID: socketID, sent: time.Now(), token: token}
+		n.mu.Unlock()
 		err = n.pusher.subscribe(ctx, channel, func(ctx context.Context, current string) (string, error) {
 			if current != socketID {
 				return "", errNotConnected // a new connection subscribes everything anyway
@@ -214,11 +220,13 @@ func (n *Notify) subscribeOrg(ctx context.Context, org string, token copperx.Tok
 			return n.api.NotificationsAuth(ctx, token, socketID, channel)
 		})
 		if err == nil {
-			n.mu.Lock()
-			n.pending[channel] = pendingSubscription{socketID: socketID, sent: time.Now(), token: token}
-			n.mu.Unlock()
 			return true, nil
 		}
+		n.mu.Lock()
+		if p, ok := n.pending[channel]; ok && p.socketID == socketID {
+			n.pending[channel] = pendingSubscription{socketID: socketID, sent: p.sent} // not sent: no token
+		}
+		n.mu.Unlock()
 		if errors.Is(err, copperx.ErrUnauthorized) {
 			n.log.Warn("channel auth refused for a user; trying another", "org", org)
 			return false, nil
