@@ -34,7 +34,9 @@ var variants = []variant{
 	{name: "no wallet", disabled: []string{"wallet"}},
 	{name: "no transfer", disabled: []string{"transfer"}},
 	{name: "no notify", disabled: []string{"notify"}},
-	{name: "no auth", disabled: []string{"auth", "wallet", "transfer", "notify"}},
+	{name: "no payees", disabled: []string{"payees"}},
+	{name: "no payouts", disabled: []string{"payouts"}},
+	{name: "no auth", disabled: []string{"auth", "wallet", "transfer", "notify", "payees", "payouts"}},
 }
 
 // crawlWorld is the shipped config in one variant, against the emulator.
@@ -215,6 +217,10 @@ func (w *crawlWorld) typeAnswer(t *testing.T, seen map[string]bool) bool {
 	last := w.u.Last().Text
 	answer := "10"
 	switch {
+	case strings.Contains(last, "recipient amount"): // /batch
+		answer = "bob@example.com 10"
+	case strings.Contains(last, "in UTC"): // /schedule's first payout (the harness's clock is 2026-03-20)
+		answer = "2026-03-21 09:00"
 	case strings.Contains(last, "email"):
 		answer = "bob@example.com"
 	case strings.Contains(last, "wallet address"):
@@ -258,6 +264,8 @@ var screens = map[string][]string{
 	"wallet":   {"Your balances", "Your wallets", "Deposit USDC on Polygon"},
 	"transfer": {"Please check your transfer", "Sent 10.00 USDC", "Your quote", "Please check your withdrawal", "Withdrawal of 10.00 USDC", "Your transfers"},
 	"notify":   {"Deposit notifications are"},
+	"payees":   {"Your payees", "New payee", "Saved"},
+	"payouts":  {"Please check your batch payout", "✅ Sent: 1", "Please check your scheduled payout", "scheduled payouts"},
 	"auth":     {"Verification (KYC/KYB)", "Log out of CopperX"},
 }
 

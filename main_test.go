@@ -294,7 +294,7 @@ func TestCheckConfigRefuses(t *testing.T) {
 		{name: "plain http webhook", env: []string{"WEBHOOK_URL=http://bot.example.com/hook"}, want: "config: telegram.webhook.url: must be https"},
 		{name: "bare ampersand in a message", locales: map[string]string{"en.yaml": "kernel:\n  fallback: \"Tom & Jerry\"\n"}, want: "kernel.fallback: Telegram would refuse this HTML: bare '&'"},
 		{name: "unclosed tag in a message", locales: map[string]string{"es.yaml": "kernel:\n  fallback: \"<b>hola\"\n"}, want: "kernel.fallback: Telegram would refuse this HTML: <b> is never closed"},
-		{name: "auth disabled", env: []string{"COPPERX_BOT_PLUGINS__AUTH__ENABLED=false"}, want: "config: plugins.auth.enabled: wallet, transfer, notify need plugin auth"},
+		{name: "auth disabled", env: []string{"COPPERX_BOT_PLUGINS__AUTH__ENABLED=false"}, want: "config: plugins.auth.enabled: wallet, transfer, notify, payees, payouts need plugin auth"},
 		{name: "menu names a command", edit: replace("menu: [wallet.balance,", "menu: [balance,"), want: "config: plugins.auth.menu"},
 		{name: "unknown link", edit: replace("menu: [wallet.balance,", "menu: [wallet.balanse,"), want: `config: plugins.auth.menu: links to unknown action "wallet.balanse"`},
 		{name: "rate limit of no plugin", edit: replace("  auth:\n    otp:", "  auht:\n    otp:"), want: "config: rate_limits.auht.otp: no plugin auht"},
@@ -433,6 +433,8 @@ func TestDisabledPlugin(t *testing.T) {
 		t.Setenv("COPPERX_BOT_PLUGINS__AUTH__ENABLED", "false")
 		t.Setenv("COPPERX_BOT_PLUGINS__NOTIFY__ENABLED", "false") // it needs auth's guard
 		t.Setenv("COPPERX_BOT_PLUGINS__WALLET__ENABLED", "false")
+		t.Setenv("COPPERX_BOT_PLUGINS__PAYEES__ENABLED", "false")  // it needs auth's guard
+		t.Setenv("COPPERX_BOT_PLUGINS__PAYOUTS__ENABLED", "false") // it needs auth's guard
 		var out, errOut bytes.Buffer
 		if err := run(context.Background(), []string{"check-config", "--config", "config.yaml"}, &out, &errOut); err != nil {
 			t.Fatalf("check-config with auth, wallet and transfer disabled: %v\n%s", err, errOut.String())
