@@ -35,6 +35,8 @@ import (
 	"github.com/copperx-bot/payoutbot/locales"
 	"github.com/copperx-bot/payoutbot/plugins/auth"
 	"github.com/copperx-bot/payoutbot/plugins/notify"
+	"github.com/copperx-bot/payoutbot/plugins/payees"
+	"github.com/copperx-bot/payoutbot/plugins/payouts"
 	"github.com/copperx-bot/payoutbot/plugins/transfer"
 	"github.com/copperx-bot/payoutbot/plugins/wallet"
 )
@@ -61,6 +63,8 @@ func plugins(api *copperx.Client, nets copperx.Networks, o sandbox.PluginOptions
 		wallet.New(api, nets),
 		transfer.New(api, nets),
 		notify.New(api, nets, notifyOpts...),
+		payees.New(api),
+		payouts.New(api, nets),
 	}
 }
 
@@ -72,6 +76,7 @@ var subcommands = []struct{ name, usage, help string }{
 	{"check-config", "", "validate the configuration and the locales without secrets; list what is enabled"},
 	{"genkey", "", "print a new SESSION_ENCRYPTION_KEY"},
 	{"healthcheck", "[--url URL]", "exit 0 when the bot's /healthz answers (a container's health check: no shell needed)"},
+	{"loadtest", "[--chats N] [--concurrency N] [--duration D] [--script STEPS] [--redis URL] [--runs N] [--json]", "measure the bot in webhook mode on loopback against a fake Telegram and the CopperX emulator, beside a bare net/http handler"},
 	{"version", "", "print the version and the source revision"},
 	{"help", "", "this list"},
 }
@@ -99,12 +104,16 @@ type flags struct {
 	settle  time.Duration
 	fee     string
 	url     string
+	load    loadtestFlags
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "run"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == loadtestChild {
+		return runLoadtestChild(ctx, args, stderr)
 	}
 	known := false
 	for _, c := range subcommands {
@@ -157,6 +166,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runEmulator(ctx, f, stdout)
 	case "healthcheck":
 		return healthcheck(ctx, f.url)
+	case "loadtest":
+		return runLoadtest(ctx, f, stdout, stderr)
 	}
 
 	s, err := loadSettings(f.config)
@@ -224,6 +235,8 @@ func defineFlags(fl *flag.FlagSet, cmd string, f *flags) {
 		fl.BoolVar(&f.verbose, "verbose", false, "log at the configured level (default: warnings only)")
 	case "healthcheck":
 		fl.StringVar(&f.url, "url", "http://127.0.0.1:8080/healthz", "the URL to probe")
+	case "loadtest":
+		defineLoadtestFlags(fl, &f.load)
 	case "emulator":
 		fl.StringVar(&f.addr, "addr", "127.0.0.1:8090", "listen address")
 		fl.StringVar(&f.admin, "admin-addr", sandbox.DefaultAdminAddr, "admin API listen address (deposits, settling transfers)")
