@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/PaulSonOfLars/gotgbot/v2"
@@ -16,12 +17,35 @@ import (
 	"github.com/copperx-bot/payoutbot/kernel/secret"
 )
 
+// ctxBox holds a context.Context for atomic.Pointer.
+type ctxBox struct{ context.Context }
+
+func (c *Ctx) current() context.Context { return c.ctx.Load().Context }
+
+func (c *Ctx) setContext(ctx context.Context) { c.ctx.Store(&ctxBox{ctx}) }
+
+// Deadline, Done, Err and Value make a Ctx a context.Context.
+func (c *Ctx) Deadline() (time.Time, bool) { return c.current().Deadline() }
+
+// Done implements context.Context.
+func (c *Ctx) Done() <-chan struct{} { return c.current().Done() }
+
+// Err implements context.Context.
+func (c *Ctx) Err() error { return c.current().Err() }
+
+// Value implements context.Context.
+func (c *Ctx) Value(key any) any { return c.current().Value(key) }
+
 // Ctx is what a handler gets for one update: the user's language and
 // messages, reply helpers (replies.go), the session, the running flow and
 // the principal. It is a context.Context bounded by updates.handler_timeout.
 type Ctx struct {
-	context.Context
-	k *Kernel
+	// ctx is the context the update runs under, swapped for one bounded by
+	// updates.handler_timeout while the handler runs. It is read by
+	// contexts a handler derived from the Ctx, whose timers may fire after
+	// the swap back, hence atomic.
+	ctx atomic.Pointer[ctxBox]
+	k   *Kernel
 
 	// Update is the raw Telegram update.
 	Update *gotgbot.Update

@@ -82,10 +82,11 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 	}
 	ref := newRef()
 	c := &Ctx{
-		Context: ctx, k: k, Update: u, ChatID: chat.Id, UserID: user.Id, Ref: ref,
+		k: k, Update: u, ChatID: chat.Id, UserID: user.Id, Ref: ref,
 		chatType: chat.Type, sess: &session{},
 		Log: k.log.With("chat", chat.Id, "ref", ref),
 	}
+	c.setContext(ctx)
 	c.Lang = k.catalog.Match(user.LanguageCode)
 
 	// One update of a chat at a time, and of a user at a time, since the
@@ -144,12 +145,12 @@ func (k *Kernel) handleUpdate(ctx context.Context, u *gotgbot.Update, lastTry bo
 	}
 
 	hctx, cancel := context.WithTimeout(withLogAttrs(ctx, slog.Int64("chat", chat.Id), slog.String("ref", ref)), k.cfg.Updates.HandlerTimeout)
-	c.Context = hctx
+	c.setContext(hctx)
 	stopTyping := k.typingAfter(c, typingDelay)
 	err = k.route(c)
 	stopTyping()
 	cancel()
-	c.Context = ctx
+	c.setContext(ctx)
 	outcome := outcomeOK
 	if err != nil {
 		outcome = outcomeError

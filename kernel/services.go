@@ -78,6 +78,8 @@ func (n *Notifier) Edit(ctx context.Context, to Recipient, messageID int64, buil
 // session, the recipient's language.
 func (k *Kernel) backgroundCtx(ctx context.Context, plugin string, to Recipient) *Ctx {
 	lang := k.catalog.Match(to.Lang) // "" and unknown codes give the default
-	return &Ctx{Context: ctx, k: k, ChatID: to.ChatID, UserID: to.UserID, Lang: lang, plugin: plugin,
+	c := &Ctx{k: k, ChatID: to.ChatID, UserID: to.UserID, Lang: lang, plugin: plugin,
 		Log: k.log.With("chat", to.ChatID, "plugin", plugin), sess: &session{}}
+	c.setContext(ctx)
+	return c
 }
