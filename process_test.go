@@ -739,11 +739,34 @@ type redisServer struct {
 	proc   *child
 	mini   *miniredis.Miniredis
 	policy string // miniredis: what CONFIG GET maxmemory-policy answers
+	dir    string // redis-server: where SAVE writes the snapshot a start loads
+	saved  []savedKey
 }
 
-func startRedisServer(t *testing.T) *redisServer {
+// savedKey is a miniredis key copied by snapshot.
+type savedKey struct {
+	key, kind string
+	ttl       time.Duration
+	str       string
+	hash      map[string]string
+	zset      map[string]float64
+}
+
+// redisOption configures startRedisServer.
+type redisOption func(*redisServer)
+
+// withSnapshots keeps redis-server's snapshot in dir: snapshot saves one,
+// restore restarts the server from it.
+func withSnapshots(dir string) redisOption {
+	return func(r *redisServer) { r.dir = dir }
+}
+
+func startRedisServer(t *testing.T, opts ...redisOption) *redisServer {
 	t.Helper()
 	r := &redisServer{t: t, policy: "noeviction"}
+	for _, o := range opts {
+		o(r)
+	}
 	if bin, err := exec.LookPath("redis-server"); err == nil {
 		r.bin, r.addr = bin, freeAddr(t)
 	} else {
@@ -788,8 +811,11 @@ func (r *redisServer) start() {
 		return
 	}
 	_, port, _ := net.SplitHostPort(r.addr)
-	r.proc = startChild(r.t, "redis-server", []string{"PATH=" + os.Getenv("PATH")}, 0, r.bin,
-		"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	args := []string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	if r.dir != "" {
+		args = append(args, "--dir", r.dir, "--dbfilename", "snapshot.rdb")
+	}
+	r.proc = startChild(r.t, "redis-server", []string{"PATH=" + os.Getenv("PATH")}, 0, r.bin, args...)
 	waitFor(r.t, 10*time.Second, "redis-server to answer", func() bool {
 		if !r.proc.running() {
 			r.t.Fatalf("redis-server exited: %v\n%s", r.proc.err, r.proc.stdout.String())
@@ -807,6 +833,86 @@ func (r *redisServer) stop() {
 	}
 	if code := r.proc.signal(r.t, syscall.SIGTERM, 10*time.Second); code != 0 {
 		r.t.Fatalf("redis-server exited with %d", code)
+	}
+}
+
+// snapshot takes a snapshot of the data: SAVE on a redis-server, a copy
+// of every key on a miniredis.
+func (r *redisServer) snapshot() {
+	r.t.Helper()
+	if r.mini == nil {
+		if r.dir == "" {
+			r.t.Fatal("snapshot needs withSnapshots")
+		}
+		if err := r.do("SAVE"); err != nil {
+			r.t.Fatal(err)
+		}
+		return
+	}
+	r.saved = nil
+	for _, k := range r.mini.Keys() {
+		sk := savedKey{key: k, kind: r.mini.Type(k), ttl: r.mini.TTL(k)}
+		var err error
+		switch sk.kind {
+		case "string":
+			sk.str, err = r.mini.Get(k)
+		case "hash":
+			var fields []string
+			fields, err = r.mini.HKeys(k)
+			sk.hash = map[string]string{}
+			for _, f := range fields {
+				sk.hash[f] = r.mini.HGet(k, f)
+			}
+		case "zset":
+			var members []string
+			members, err = r.mini.ZMembers(k)
+			sk.zset = map[string]float64{}
+			for _, m := range members {
+				if sk.zset[m], err = r.mini.ZScore(k, m); err != nil {
+					break
+				}
+			}
+		default:
+			r.t.Fatalf("snapshot: key %s of type %s", k, sk.kind)
+		}
+		if err != nil {
+			r.t.Fatalf("snapshot %s: %v", k, err)
+		}
+		r.saved = append(r.saved, sk)
+	}
+}
+
+// restore brings the server back as it was at the last snapshot: a
+// redis-server is stopped and started again from it; a miniredis is
+// emptied and given the copied keys back.
+func (r *redisServer) restore() {
+	r.t.Helper()
+	if r.mini == nil {
+		r.stop()
+		r.start()
+		return
+	}
+	r.mini.FlushAll()
+	for _, sk := range r.saved {
+		switch sk.kind {
+		case "string":
+			if err := r.mini.Set(sk.key, sk.str); err != nil {
+				r.t.Fatal(err)
+			}
+		case "hash":
+			for f, v := range sk.hash {
+				r.mini.HSet(sk.key, f, v)
+			}
+		case "zset":
+			for m, score := range sk.zset {
+				if _, err := r.mini.ZAdd(sk.key, score, m); err != nil {
+					r.t.Fatal(err)
+				}
+			}
+		}
+		if sk.ttl > 0 {
+			r.mini.SetTTL(sk.key, sk.ttl)
+		}
 	}
 }
 
