@@ -18,6 +18,7 @@
 //	:tap LABEL            taps the button labelled LABEL, else the newest whose
 //	                      label contains it (last message with buttons first)
 //	:say TEXT             sends TEXT as a message even if it looks like a tap
+//	LINE \                 a line ending in a backslash goes on on the next line: one message
 //	:file PATH [CAPTION]  sends the file at PATH (relative to the working
 //	                      folder) as a document, as a phone's "attach file"
 //	:buttons              shows the buttons you can tap
@@ -233,8 +234,17 @@ func (c *Console) Run(ctx context.Context, k *kernel.Kernel, in io.Reader) error
 	defer close(done)
 	go func() {
 		r := bufio.NewReader(in)
+		var held []string // lines ending in a backslash: one message
 		for {
 			line, err := r.ReadString('\n')
+			if text := strings.TrimRight(line, "\r\n"); err == nil && strings.HasSuffix(text, "\\") {
+				held = append(held, strings.TrimSuffix(text, "\\"))
+				continue
+			}
+			if len(held) > 0 {
+				line = strings.Join(append(held, strings.TrimRight(line, "\r\n")), "\n")
+				held = nil
+			}
 			if line != "" || err == nil {
 				select {
 				case lines <- line:
@@ -427,6 +437,7 @@ func (c *Console) help() {
 		"  N or #N              tap button N of the last message with buttons",
 		"  :tap LABEL           tap the newest button whose label contains LABEL",
 		"  :say TEXT            send TEXT even if it looks like a button number",
+		"  LINE \\               end a line with a backslash to go on with the same message on the next line (a pasted list)",
 		"  :file PATH [CAPTION] send the file at PATH as a document (a CSV, say)",
 		"  :buttons             show the buttons you can tap",
 	}

@@ -345,3 +345,19 @@ func TestInteractivePromptAndEOF(t *testing.T) {
 		t.Fatalf("interactive output (prompts, no echo, colour, newline at EOF):\n%q", got)
 	}
 }
+
+// A line ending in a backslash goes on on the next line: the bot gets one
+// message with both lines, as a pasted list.
+func TestBackslashContinuesTheMessage(t *testing.T) {
+	out, err := runScript(t, "/echo first \\\nsecond\n--expect You said: first\n/echo alone\n")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if n := strings.Count(out, "You said"); n != 2 {
+		t.Fatalf("%d replies, want 2 (one for the two joined lines):\n%s", n, out)
+	}
+	reply := out[strings.Index(out, "You said: first"):]
+	if !strings.Contains(strings.SplitN(reply, "you ›", 2)[0], "second") || strings.Contains(out, "first \\") {
+		t.Fatalf("the second line is not part of the first message:\n%s", out)
+	}
+}

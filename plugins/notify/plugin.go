@@ -156,7 +156,7 @@ func (n *Notify) Setup(r *kernel.Registrar) error {
 	if err := n.metrics.register(r.Metrics()); err != nil {
 		return err
 	}
-	n.log = r.Logger()
+	n.log = slog.New(quietOnCancel{r.Logger().Handler()})
 	n.store = r.Store()
 	n.subscriptions = subscriptionStore{store: n.store}
 	n.replicas = registry{store: n.store, id: newReplicaID(), ttl: heartbeatTTLs * n.cfg.HeartbeatInterval}
