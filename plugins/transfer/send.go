@@ -296,6 +296,10 @@ func (t *Transfer) askSendAmount(c *kernel.Ctx, mv *movement) error {
 	})
 	if mv.Request != "" {
 		text = c.T("transfer.request.amount_prompt", map[string]any{"amount": c.FormatAmount(mv.Amount), "currency": t.cfg.Currency})
+	} else {
+		// The recipient was typed or picked steps ago (or on another
+		// screen, for a payee's Send): name it where the amount is asked.
+		text = c.T("transfer.summary.to", map[string]any{"to": t.recipientLabel(mv)}) + "\n" + text
 	}
 	if w, ok := paying(ws); ok {
 		text += "\n" + t.payingLine(c, w)
