@@ -42,10 +42,14 @@ func TestHelp(t *testing.T) {
 // TestHelpAndVersionExitZero runs the built binary as an operator would.
 func TestHelpAndVersionExitZero(t *testing.T) {
 	bin := buildBinary(t)
-	for _, args := range [][]string{{"help"}, {"--help"}, {"run", "--help"}, {"version"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"run", "--help"}, {"version"}} {
 		out, err := exec.Command(bin, args...).CombinedOutput()
 		if err != nil {
 			t.Errorf("payoutbot %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		// At the top level, help lists the commands.
+		if args[0] != "run" && args[0] != "version" && !strings.Contains(string(out), "check-config") {
+			t.Errorf("payoutbot %s does not list the commands:\n%s", strings.Join(args, " "), out)
 		}
 		if args[0] == "version" && !strings.HasPrefix(string(out), "payoutbot ") {
 			t.Errorf("version printed %q", out)

@@ -111,6 +111,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "run"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	} else if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		// Asked at the top level: what the commands are, then the flags
+		// of run, the command a bare payoutbot runs.
+		usage(stdout)
+		fmt.Fprintln(stdout, "\nWithout a command, payoutbot runs run:")
+		cmd = "run"
 	}
 	if cmd == loadtestChild {
 		return runLoadtestChild(ctx, args, stderr)
