@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/copperx-bot/payoutbot/kernel/store"
@@ -66,7 +68,54 @@ func shardKey(shard int) string { return fmt.Sprintf("%s:%02d", indexKey, shard)
 type orgIndex map[string][]int64
 
 // subscriptionStore reads and writes subscriptions in the shared store.
-type subscriptionStore struct{ store store.Store }
+// cache, when set, keeps the shards this replica decoded or wrote.
+type subscriptionStore struct {
+	store store.Store
+	cache *shardCache
+}
+
+// shardCache holds decoded index shards with the bytes they were decoded
+// from: a shard read again with the same bytes is not decoded again (the
+// bytes, not the version, are compared: versions start again at 1 when a
+// key is created anew, after a Redis restart say). Every login reads its
+// organization's shard twice (to add the user, then to authorize the
+// channel), and a shard holds users/64 organizations, so without it a
+// login's cost grew with the number of users.
+type shardCache struct {
+	mu     sync.Mutex
+	shards map[int]cachedShard
+}
+
+type cachedShard struct {
+	raw  []byte
+	orgs orgIndex
+}
+
+func newShardCache() *shardCache { return &shardCache{shards: map[int]cachedShard{}} }
+
+// get returns the shard decoded from raw, if kept.
+func (c *shardCache) get(shard int, raw []byte) (orgIndex, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.shards[shard]; ok && bytes.Equal(e.raw, raw) {
+		return e.orgs, true
+	}
+	return nil, false
+}
+
+// put keeps orgs as the shard decoded from raw; neither is modified
+// afterwards.
+func (c *shardCache) put(shard int, raw []byte, orgs orgIndex) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.shards[shard] = cachedShard{raw: raw, orgs: orgs}
+}
 
 // get returns the user's subscription, or nil.
 func (s subscriptionStore) get(ctx context.Context, user int64) (*subscription, error) {
@@ -152,18 +201,24 @@ func (s subscriptionStore) removeMember(ctx context.Context, org string, user in
 	return len(orgs[org]), err
 }
 
-// readShard returns one shard of the index and its version.
+// readShard returns one shard of the index and its version. The shard may
+// be shared with the cache: callers must not modify it.
 func (s subscriptionStore) readShard(ctx context.Context, shard int) (orgIndex, int64, error) {
 	raw, ver, err := s.store.Get(ctx, shardKey(shard), 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("load index: %w", err)
 	}
-	orgs := orgIndex{}
-	if raw != nil {
-		if err := json.Unmarshal(raw, &orgs); err != nil {
-			return nil, 0, fmt.Errorf("decode %s: %w", shardKey(shard), err)
-		}
+	if raw == nil {
+		return orgIndex{}, ver, nil
 	}
+	if orgs, ok := s.cache.get(shard, raw); ok {
+		return orgs, ver, nil
+	}
+	orgs := orgIndex{}
+	if err := json.Unmarshal(raw, &orgs); err != nil {
+		return nil, 0, fmt.Errorf("decode %s: %w", shardKey(shard), err)
+	}
+	s.cache.put(shard, raw, orgs)
 	return orgs, ver, nil
 }
 
@@ -173,9 +228,15 @@ func (s subscriptionStore) readShard(ctx context.Context, shard int) (orgIndex, 
 func (s subscriptionStore) updateShard(ctx context.Context, org string, change func(orgIndex) bool) (orgIndex, error) {
 	shard := shardOf(org)
 	for range casTries {
-		orgs, ver, err := s.readShard(ctx, shard)
+		read, ver, err := s.readShard(ctx, shard)
 		if err != nil {
 			return nil, err
+		}
+		// change edits a copy: the shard read may be the cache's. Only
+		// org's list changes, so only it is copied deeply.
+		orgs := maps.Clone(read)
+		if users, ok := read[org]; ok {
+			orgs[org] = slices.Clone(users)
 		}
 		if !change(orgs) {
 			return orgs, nil
@@ -188,6 +249,7 @@ func (s subscriptionStore) updateShard(ctx context.Context, org string, change f
 		if err != nil {
 			return nil, fmt.Errorf("save index: %w", err)
 		}
+		s.cache.put(shard, b, orgs)
 		// After the shard: a replica that read this version first reads
 		// the new shard when it sees the version move.
 		if err := s.store.Set(ctx, indexKey, []byte("1"), 0); err != nil {

@@ -14,7 +14,7 @@ import (
 // TestIndexConcurrent: the index survives concurrent logins and logouts
 // in a few organizations (CompareAndSwap per shard).
 func TestIndexConcurrent(t *testing.T) {
-	s := subscriptionStore{store: store.NewMemory()}
+	s := subscriptionStore{store: store.NewMemory(), cache: newShardCache()}
 	ctx := context.Background()
 	done := make(chan error)
 	for i := range 30 {
@@ -165,5 +165,66 @@ func TestCatchUpMark(t *testing.T) {
 		if err != nil || !ok || !got.Equal(tc.want) {
 			t.Fatalf("after advance(%v): %v, %v, %v; want %v", tc.advance, got, ok, err, tc.want)
 		}
+	}
+}
+
+// TestShardCache: two replicas, each with its cache, on one store: each
+// sees the other's changes; a shard deleted and written anew (versions
+// start again at 1, as after a Redis restart) is not mistaken for the one
+// cached at the same version; and what a reader gets from the cache is
+// never changed by a later write.
+func TestShardCache(t *testing.T) {
+	ctx := context.Background()
+	st := store.NewMemory()
+	a := subscriptionStore{store: st, cache: newShardCache()}
+	b := subscriptionStore{store: st, cache: newShardCache()}
+	members := func(s subscriptionStore, org string) []int64 {
+		t.Helper()
+		got, err := s.members(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if err := a.addMember(ctx, "org-x", 1); err != nil {
+		t.Fatal(err)
+	}
+	seen := members(a, "org-x") // from a's cache
+	if err := b.addMember(ctx, "org-x", 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(a, "org-x"); !slices.Equal(got, []int64{1, 2}) {
+		t.Fatalf("a sees %v after b's change, want [1 2]", got)
+	}
+	if !slices.Equal(seen, []int64{1}) {
+		t.Fatalf("a list read earlier changed under its reader: %v", seen)
+	}
+	if _, err := a.removeMember(ctx, "org-x", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(b, "org-x"); !slices.Equal(got, []int64{2}) {
+		t.Fatalf("b sees %v after a's removal, want [2]", got)
+	}
+
+	// Recreated at the same version with other contents.
+	shard := shardOf("org-x")
+	_, ver, err := a.readShard(ctx, shard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(ctx, shardKey(shard)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range ver {
+		other, _ := json.Marshal(orgIndex{"org-x": {int64(100 + i)}})
+		if err := st.Set(ctx, shardKey(shard), other, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, now, _ := a.readShard(ctx, shard); now != ver {
+		t.Fatalf("the test needs the same version again: %d, was %d", now, ver)
+	}
+	if got := members(a, "org-x"); !slices.Equal(got, []int64{100 + ver - 1}) {
+		t.Fatalf("after the shard was written anew a sees %v", got)
 	}
 }
