@@ -40,7 +40,8 @@ type Client struct {
 type Option func(*Client)
 
 // WithHTTPClient sets the HTTP client (default: a client without its own
-// timeout; Config.Timeout bounds each attempt).
+// timeout, Config.Timeout bounding each attempt, that keeps
+// Config.IdleConns connections alive).
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
 
 // WithLogger sets the logger for the one debug line per request (default: discard).
@@ -65,6 +66,19 @@ func WithJitter(f func(d time.Duration) time.Duration) Option {
 // account for the retry budget. For tests.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
+// keepAlive is the default transport with idle kept-alive connections per
+// host sized for the bot (net/http keeps 2, so a bot with more requests in
+// flight closes and dials connections all the time).
+func keepAlive(idle int) *http.Transport {
+	if idle <= 0 {
+		idle = DefaultIdleConns
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 2 * idle
+	tr.MaxIdleConnsPerHost = idle
+	return tr
+}
+
 // New validates cfg and builds a Client.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
@@ -73,7 +87,6 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	c := &Client{
 		cfg:    cfg,
 		base:   strings.TrimRight(cfg.APIURL, "/"),
-		http:   &http.Client{},
 		log:    slog.New(slog.DiscardHandler),
 		sleep:  sleepCtx,
 		jitter: halfJitter,
@@ -83,7 +96,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		o(c)
 	}
 	if c.http == nil {
-		c.http = &http.Client{}
+		c.http = &http.Client{Transport: keepAlive(cfg.IdleConns)}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

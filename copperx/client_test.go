@@ -3,9 +3,12 @@ package copperx
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -338,5 +341,60 @@ func TestRegistererConflict(t *testing.T) {
 	reg.MustRegister(other)
 	if _, err := New(DefaultConfig(), WithRegisterer(reg)); err == nil {
 		t.Fatal("New accepted a conflicting collector")
+	}
+}
+
+// TestKeepsConnectionsAlive: the default client keeps as many connections
+// alive as requests were in flight, so a second wave of concurrent calls
+// dials nothing (net/http's default keeps 2 per host).
+func TestKeepsConnectionsAlive(t *testing.T) {
+	const inFlight = 24
+	var dialled atomic.Int32
+	release := make(chan struct{})
+	var arrived atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if arrived.Add(1) <= inFlight { // the first wave waits until all are in flight
+			<-release
+		}
+		_, _ = w.Write([]byte(`{"id":"u1","email":"ada@example.com"}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialled.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	cfg := DefaultConfig()
+	cfg.APIURL = srv.URL
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wave := func() {
+		var wg sync.WaitGroup
+		for range inFlight {
+			wg.Go(func() {
+				if _, err := c.Me(context.Background(), NewToken("tok")); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		for arrived.Load() < inFlight {
+			time.Sleep(time.Millisecond) // polling: the wave's requests reach the server
+		}
+		close(release)
+		wg.Wait()
+	}
+	wave()
+	first := dialled.Load()
+	var wg sync.WaitGroup
+	for range inFlight {
+		wg.Go(func() { _, _ = c.Me(context.Background(), NewToken("tok")) })
+	}
+	wg.Wait()
+	if first != inFlight || dialled.Load() != first {
+		t.Fatalf("dialled %d connections for the first wave of %d and %d more for the second; want %d and none",
+			first, inFlight, dialled.Load()-first, inFlight)
 	}
 }

@@ -27,7 +27,15 @@ type Config struct {
 	RetryBudget time.Duration `koanf:"retry_budget"`
 	// UserAgent is sent with every request.
 	UserAgent string `koanf:"user_agent"`
+	// IdleConns is how many kept-alive connections to the API stay open
+	// between requests (0: DefaultIdleConns). Below the number of requests
+	// in flight, connections are closed and dialled again under load.
+	IdleConns int `koanf:"idle_conns"`
 }
+
+// DefaultIdleConns is IdleConns when unset: the kernel's default
+// updates.workers, each of which may be waiting on one request.
+const DefaultIdleConns = 64
 
 // DefaultConfig returns the defaults: the production API, a 15 s timeout and
 // two retries with backoff between 200 ms and 2 s, 20 s in all for a GET.
@@ -40,6 +48,7 @@ func DefaultConfig() Config {
 		RetryMaxDelay:  2 * time.Second,
 		RetryBudget:    20 * time.Second,
 		UserAgent:      "copperx-payoutbot",
+		IdleConns:      DefaultIdleConns,
 	}
 }
 
@@ -80,6 +89,9 @@ func (c Config) Validate() error {
 	}
 	if c.RetryMaxDelay < c.RetryBaseDelay {
 		bad("retry_max_delay", "must not be less than retry_base_delay")
+	}
+	if c.IdleConns < 0 {
+		bad("idle_conns", "must not be negative")
 	}
 	if c.RetryBudget < 0 || c.RetryBudget == 0 && c.MaxRetries > 0 {
 		// Without retries (max_retries: 0) the budget is unused and may be left out.
