@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -100,7 +101,43 @@ func (c *jsonClient) RequestWithContext(ctx context.Context, token, method strin
 	if !r.Ok {
 		return nil, &gotgbot.TelegramError{Method: method, Params: params, Code: r.ErrorCode, Description: r.Description, ResponseParams: r.Parameters}
 	}
+	if idOnly[method] {
+		return messageIDOnly(r.Result), nil
+	}
 	return r.Result, nil
+}
+
+// idOnly are the methods whose sent Message the kernel reads only the id
+// of (kernel/telegram.go send, edit, removeButtons): gotgbot decodes a
+// Message's some 150 fields, reply markup included, for every call, so
+// the result is cut down to what identifies the message first.
+var idOnly = map[string]bool{"sendMessage": true, "editMessageText": true, "editMessageReplyMarkup": true}
+
+// messageIDOnly is result, a Message, as {"message_id","date","chat"}; a
+// result that is not a Message (true, for an inline message's edit) is
+// returned as it is.
+func messageIDOnly(result json.RawMessage) json.RawMessage {
+	var m struct {
+		MessageID int64 `json:"message_id"`
+		Date      int64 `json:"date"`
+		Chat      struct {
+			ID   int64  `json:"id"`
+			Type string `json:"type"`
+		} `json:"chat"`
+	}
+	if len(result) == 0 || result[0] != '{' || json.Unmarshal(result, &m) != nil {
+		return result
+	}
+	out := make([]byte, 0, 96)
+	out = append(out, `{"message_id":`...)
+	out = strconv.AppendInt(out, m.MessageID, 10)
+	out = append(out, `,"date":`...)
+	out = strconv.AppendInt(out, m.Date, 10)
+	out = append(out, `,"chat":{"id":`...)
+	out = strconv.AppendInt(out, m.Chat.ID, 10)
+	out = append(out, `,"type":`...)
+	out = strconv.AppendQuote(out, m.Chat.Type)
+	return append(out, "}}"...)
 }
 
 // redactToken keeps the bot token out of an error (a url.Error names the
