@@ -92,11 +92,14 @@ func TestFaultSIGTERMMidConfirm(t *testing.T) {
 // TestFaultRedisRestartMidSubmit: Redis (without persistence) stops while
 // a Confirm waits on CopperX's answer and comes back empty. The transfer
 // was made, so the user gets the receipt with its id — never an apology
-// or "try again" — and Telegram's redelivery of the Confirm (the turn
-// could not be saved, so the webhook answers 503) sends nothing more.
-// Guards plugins/transfer's submit after the POST (the receipt does not
-// wait on the outcome record) and kernel/router.go handleUpdate's end of
-// a turn that moved money (c.Irreversible: logged, not apologised for).
+// or "try again" — and the webhook answers 200 although the turn could
+// not be saved: a 503 would have Telegram deliver a Confirm that moved
+// money again. The same update delivered again anyway (a duplicate
+// delivery; its dedupe record was lost with Redis) and a second tap send
+// nothing more. Guards plugins/transfer's submit after the POST (the
+// receipt does not wait on the outcome record) and kernel/router.go
+// handleUpdate's end of a turn that moved money (c.Irreversible: logged,
+// not apologised for, never handed back to Telegram).
 func TestFaultRedisRestartMidSubmit(t *testing.T) {
 	rs := startRedisServer(t)
 	emu := newEmulator(t)
@@ -113,6 +116,7 @@ func TestFaultRedisRestartMidSubmit(t *testing.T) {
 	go func() { answered <- b.deliver(confirm) }()
 	startedPost(t, emu)
 	rs.stop()
+	rs.flush() // back empty, as a redis-server without persistence
 	code := <-answered
 	rs.start()
 	tries, err := b.deliverUntilHandled(confirm, 30*time.Second)
@@ -131,6 +135,9 @@ func TestFaultRedisRestartMidSubmit(t *testing.T) {
 		code, tries, s.tg.count(chat, from, "Sent 9.00 USDC"), len(transfers), posts)
 	if posts != 1 || len(transfers) != 1 {
 		t.Fatalf("%d POSTs, %d transfers; want 1 and 1:\n%s", posts, len(transfers), chatText)
+	}
+	if code != http.StatusOK {
+		t.Errorf("the Confirm that moved money was answered %d; want 200 (Telegram must not deliver it again)", code)
 	}
 	if !strings.Contains(chatText, "Sent 9.00 USDC") || !strings.Contains(chatText, transfers[0].ID) {
 		t.Errorf("no receipt naming transfer %s:\n%s", transfers[0].ID, chatText)

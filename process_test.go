@@ -916,6 +916,14 @@ func (r *redisServer) restore() {
 	}
 }
 
+// flush empties a stopped miniredis, which keeps its data across a
+// restart; a redis-server without persistence comes back empty anyway.
+func (r *redisServer) flush() {
+	if r.mini != nil {
+		r.mini.FlushAll()
+	}
+}
+
 // setPolicy sets maxmemory-policy (CONFIG SET on a redis-server).
 func (r *redisServer) setPolicy(policy string) {
 	r.t.Helper()

@@ -340,7 +340,9 @@ func enabledFlag(section map[string]any) (bool, error) {
 // Enabled lists the enabled plugins in start order.
 func (k *Kernel) Enabled() []string { return slices.Clone(k.enabled) }
 
-// Bot is the Bot API client (for transports and tests).
+// Bot is the Bot API client (for transports and tests). The Message that
+// its sendMessage, editMessageText and editMessageReplyMarkup return holds
+// only the message id, date and chat (see messageIDOnly).
 func (k *Kernel) Bot() *gotgbot.Bot { return k.bot }
 
 // Store is the session store.

@@ -18,7 +18,7 @@
 //	:tap LABEL            taps the button labelled LABEL, else the newest whose
 //	                      label contains it (last message with buttons first)
 //	:say TEXT             sends TEXT as a message even if it looks like a tap
-//	LINE \                 a line ending in a backslash goes on on the next line: one message
+//	LINE \                a line ending in a backslash goes on on the next line: one message
 //	:file PATH [CAPTION]  sends the file at PATH (relative to the working
 //	                      folder) as a document, as a phone's "attach file"
 //	:buttons              shows the buttons you can tap
@@ -237,9 +237,17 @@ func (c *Console) Run(ctx context.Context, k *kernel.Kernel, in io.Reader) error
 		var held []string // lines ending in a backslash: one message
 		for {
 			line, err := r.ReadString('\n')
-			if text := strings.TrimRight(line, "\r\n"); err == nil && strings.HasSuffix(text, "\\") {
-				held = append(held, strings.TrimSuffix(text, "\\"))
-				continue
+			text := strings.TrimRight(line, "\r\n")
+			// A comment or a check never goes on (a "# ... \" line must not
+			// swallow the command after it).
+			continues := strings.HasSuffix(text, "\\") && !isComment(strings.TrimSpace(text)) && !strings.HasPrefix(strings.TrimSpace(text), "--expect")
+			if continues {
+				text = strings.TrimSuffix(text, "\\")
+				if err == nil {
+					held = append(held, text)
+					continue
+				}
+				line = text // the input ended: what is held is sent
 			}
 			if len(held) > 0 {
 				line = strings.Join(append(held, strings.TrimRight(line, "\r\n")), "\n")

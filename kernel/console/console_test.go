@@ -361,3 +361,15 @@ func TestBackslashContinuesTheMessage(t *testing.T) {
 		t.Fatalf("the second line is not part of the first message:\n%s", out)
 	}
 }
+
+// A comment ending in a backslash does not swallow the next line, and a
+// backslash on the input's last line (no newline after it) is dropped.
+func TestBackslashEdges(t *testing.T) {
+	out, err := runScript(t, "# a note \\\n/echo kept\n--expect You said: kept\n/echo last \\")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "You said: last") || strings.Contains(out, `You said: last \`) {
+		t.Fatalf("the last line's backslash:\n%s", out)
+	}
+}

@@ -223,7 +223,8 @@ func (s subscriptionStore) readShard(ctx context.Context, shard int) (orgIndex, 
 }
 
 // updateShard changes org's shard with CompareAndSwap, retrying on
-// conflicts; change reports whether it changed anything. It returns the
+// conflicts; change may touch only orgs[org] (the one list copied from
+// the cached shard) and reports whether it changed anything. It returns the
 // shard as it now stands, and marks the index as changed.
 func (s subscriptionStore) updateShard(ctx context.Context, org string, change func(orgIndex) bool) (orgIndex, error) {
 	shard := shardOf(org)
@@ -282,7 +283,9 @@ func (s subscriptionStore) index(ctx context.Context) (orgIndex, int64, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		maps.Copy(all, orgs)
+		for org, users := range orgs {
+			all[org] = slices.Clip(users) // the cache's: an append must not write into it
+		}
 	}
 	return all, ver, nil
 }

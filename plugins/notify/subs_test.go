@@ -206,6 +206,25 @@ func TestShardCache(t *testing.T) {
 		t.Fatalf("b sees %v after a's removal, want [2]", got)
 	}
 
+	// A removal by the same replica, whose cache holds the list a reader
+	// has: the reader's list stays as it was (slices.Delete would shift it
+	// in place were the cached list edited).
+	for _, u := range []int64{3, 4} {
+		if err := a.addMember(ctx, "org-y", u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := members(a, "org-y")
+	if _, err := a.removeMember(ctx, "org-y", 3); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(before, []int64{3, 4}) {
+		t.Fatalf("a list read before a removal became %v", before)
+	}
+	if got := members(a, "org-y"); !slices.Equal(got, []int64{4}) {
+		t.Fatalf("after the removal a sees %v, want [4]", got)
+	}
+
 	// Recreated at the same version with other contents.
 	shard := shardOf("org-x")
 	_, ver, err := a.readShard(ctx, shard)
