@@ -1,135 +1,43 @@
 package transfer
 
 import (
-	"errors"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/copperx-bot/payoutbot/plugins/internal/dates"
 )
-
-// ErrDate is a typed date or range that does not read.
-var ErrDate = errors.New("transfer: not a date")
-
-// maxDateInput bounds what is parsed at all.
-const maxDateInput = 64
-
-// ParseDate reads a date typed the way the user's language writes dates:
-// pattern is the language's format.date ("DD/MM/YYYY", "YYYY-MM-DD"), whose
-// order of day, month and year the three numbers follow, separated by
-// "-", "/" or "." (the separator need not be the pattern's). Day and month
-// may have one digit; the year has four. A first number of four digits
-// reads as year-month-day whatever the pattern (ISO dates always work).
-// The result is that day's midnight, UTC.
-func ParseDate(input, pattern string) (time.Time, error) {
-	s := strings.TrimSpace(input)
-	if s == "" || len(s) > maxDateInput {
-		return time.Time{}, ErrDate
-	}
-	var groups []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			continue
-		}
-		if i < len(s) && !strings.ContainsRune("-/.", rune(s[i])) {
-			return time.Time{}, ErrDate
-		}
-		if i == start { // empty group: a separator first, last or doubled
-			return time.Time{}, ErrDate
-		}
-		groups = append(groups, s[start:i])
-		start = i + 1
-	}
-	if len(groups) != 3 {
-		return time.Time{}, ErrDate
-	}
-	order := dateOrder(pattern)
-	if len(groups[0]) == 4 {
-		order = "YMD"
-	}
-	var year, month, day int
-	for i, part := range order {
-		n, err := strconv.Atoi(groups[i])
-		if err != nil {
-			return time.Time{}, ErrDate
-		}
-		switch part {
-		case 'Y':
-			if len(groups[i]) != 4 {
-				return time.Time{}, ErrDate
-			}
-			year = n
-		case 'M':
-			if len(groups[i]) > 2 {
-				return time.Time{}, ErrDate
-			}
-			month = n
-		case 'D':
-			if len(groups[i]) > 2 {
-				return time.Time{}, ErrDate
-			}
-			day = n
-		}
-	}
-	if year < 1970 || month < 1 || month > 12 || day < 1 {
-		return time.Time{}, ErrDate
-	}
-	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if t.Day() != day || t.Month() != time.Month(month) { // 31/02 is no date
-		return time.Time{}, ErrDate
-	}
-	return t, nil
-}
-
-// dateOrder is the order of year, month and day in a format.date pattern
-// ("DMY" for "DD/MM/YYYY"); year-month-day when the pattern does not say.
-func dateOrder(pattern string) string {
-	pos := map[byte]int{'Y': strings.Index(pattern, "YYYY"), 'M': strings.Index(pattern, "MM"), 'D': strings.Index(pattern, "DD")}
-	if pos['Y'] < 0 || pos['M'] < 0 || pos['D'] < 0 {
-		return "YMD"
-	}
-	order := []byte("YMD")
-	for i := range order {
-		for j := i + 1; j < len(order); j++ {
-			if pos[order[j]] < pos[order[i]] {
-				order[i], order[j] = order[j], order[i]
-			}
-		}
-	}
-	return string(order)
-}
 
 // rangeSeparators stand between the two dates of a range, besides spaces.
 var rangeSeparators = strings.NewReplacer("–", " ", "—", " ", "..", " ", "…", " ")
 
 // ParseDateRange reads one date (that day) or two (from and to, in either
-// order, both included) typed the language's way (see ParseDate),
+// order, both included) typed the language's way (see dates.Parse),
 // separated by spaces, a dash between spaces, "–", "—", ".." or "…":
 // "01/03/2026 15/03/2026", "2026-03-01 - 2026-03-15", "2026-03-01–2026-03-15".
 // from and to are midnights, UTC.
 func ParseDateRange(input, pattern string) (from, to time.Time, err error) {
-	if len(input) > 2*maxDateInput {
-		return time.Time{}, time.Time{}, ErrDate
+	if len(input) > 2*dates.MaxInput {
+		return time.Time{}, time.Time{}, dates.ErrDate
 	}
-	var dates []time.Time
+	var days []time.Time
 	for _, f := range strings.Fields(rangeSeparators.Replace(input)) {
 		if f == "-" {
 			continue
 		}
-		d, err := ParseDate(f, pattern)
+		d, err := dates.Parse(f, pattern)
 		if err != nil {
 			return time.Time{}, time.Time{}, err
 		}
-		dates = append(dates, d)
+		days = append(days, d)
 	}
-	switch len(dates) {
+	switch len(days) {
 	case 1:
-		return dates[0], dates[0], nil
+		return days[0], days[0], nil
 	case 2:
-		if dates[1].Before(dates[0]) {
-			dates[0], dates[1] = dates[1], dates[0]
+		if days[1].Before(days[0]) {
+			days[0], days[1] = days[1], days[0]
 		}
-		return dates[0], dates[1], nil
+		return days[0], days[1], nil
 	}
-	return time.Time{}, time.Time{}, ErrDate
+	return time.Time{}, time.Time{}, dates.ErrDate
 }

@@ -131,16 +131,16 @@ func (t *Transfer) describe(c *kernel.Ctx, st statement) string {
 	return strings.Join(parts, " · ")
 }
 
-// dates is the data of the flow that takes typed dates: the statement they
-// go into.
-type dates struct {
+// typedDates is the data of the flow that takes typed dates: the
+// statement they go into.
+type typedDates struct {
 	Statement string `json:"statement"`
 }
 
 // statementFlow asks for the dates of a statement, typed the language's
 // way.
-func (t *Transfer) statementFlow() kernel.Flow[dates] {
-	return kernel.Flow[dates]{Version: 1, Steps: []kernel.Step[dates]{
+func (t *Transfer) statementFlow() kernel.Flow[typedDates] {
+	return kernel.Flow[typedDates]{Version: 1, Steps: []kernel.Step[typedDates]{
 		{Name: "dates", Ask: t.askDates, Text: t.takeDates},
 	}}
 }
@@ -152,11 +152,11 @@ func (t *Transfer) askDatesFlow(c *kernel.Ctx) error {
 	if !ok || len(c.Args()) != 1 {
 		return kernel.ErrStaleCallback
 	}
-	return c.StartFlow("statement", dates{Statement: st.code()})
+	return c.StartFlow("statement", typedDates{Statement: st.code()})
 }
 
 // askDates asks for the dates, in place of the filter screen.
-func (t *Transfer) askDates(c *kernel.Ctx, _ *dates) error {
+func (t *Transfer) askDates(c *kernel.Ctx, _ *typedDates) error {
 	_, err := c.Show(c.T("transfer.statement.ask_dates", t.dateExamples(c)), kernel.NewKeyboard().Row(c.CancelButton()))
 	return err
 }
@@ -169,7 +169,7 @@ func (t *Transfer) dateExamples(c *kernel.Ctx) map[string]any {
 }
 
 // takeDates reads one date or two, and shows the statement of those days.
-func (t *Transfer) takeDates(c *kernel.Ctx, d *dates) (kernel.Move, error) {
+func (t *Transfer) takeDates(c *kernel.Ctx, d *typedDates) (kernel.Move, error) {
 	st, err := parseStatement(d.Statement)
 	if err != nil {
 		st = statement{}
