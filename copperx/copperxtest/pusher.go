@@ -70,6 +70,7 @@ type pusherConn struct {
 	ws       *websocket.Conn
 	socketID string
 	out      chan []byte
+	done     <-chan struct{} // the connection ended
 	mu       sync.Mutex
 	channels map[string]bool
 }
@@ -135,11 +136,16 @@ type pusherFrame struct {
 	Data    any    `json:"data"`
 }
 
+// send answers the client's own message (connection_established,
+// subscription_succeeded, pong, errors). Unlike a published event, an
+// answer is never dropped: it waits for the writer, which gives up on a
+// client that does not read for 5 s and ends the connection, as Pusher
+// disconnects a slow client rather than lose its replies.
 func (c *pusherConn) send(event, channel string, data any) {
 	frame, _ := json.Marshal(pusherFrame{Event: event, Channel: channel, Data: data})
 	select {
 	case c.out <- frame:
-	default:
+	case <-c.done:
 	}
 }
 
@@ -164,6 +170,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		ws:       ws,
 		socketID: fmt.Sprintf("%d.%d", 100000+n, 7000000+n*13),
 		out:      make(chan []byte, 64),
+		done:     ctx.Done(),
 		channels: map[string]bool{},
 	}
 	go func() {

@@ -218,3 +218,39 @@ func TestPusherAuthMatchesOfficialSDK(t *testing.T) {
 		t.Errorf("me %v", me)
 	}
 }
+
+// TestPusherAnswersAreNeverDropped: an answer to the client's own message
+// (here subscription_succeeded) waits for room in a full send queue
+// instead of being dropped, as a published event is; it gives up only
+// when the connection ends. (A dropped subscription_succeeded left a
+// notify replica waiting for it until its next full resync.)
+func TestPusherAnswersAreNeverDropped(t *testing.T) {
+	done := make(chan struct{})
+	c := &pusherConn{out: make(chan []byte, 1), done: done, channels: map[string]bool{}}
+	c.out <- []byte("an earlier frame") // the writer is behind
+	sent := make(chan struct{})
+	go func() {
+		c.send("pusher_internal:subscription_succeeded", "private-org-1", "{}")
+		close(sent)
+	}()
+	select {
+	case <-sent:
+		t.Fatal("send returned with the queue full: the answer was dropped")
+	case <-time.After(50 * time.Millisecond): // it waits
+	}
+	<-c.out // the writer catches up
+	<-sent
+	if got := string(<-c.out); !strings.Contains(got, "subscription_succeeded") {
+		t.Fatalf("queued %s", got)
+	}
+
+	c.out <- []byte("full again")
+	gaveUp := make(chan struct{})
+	go func() { c.send("pusher:pong", "", "{}"); close(gaveUp) }()
+	close(done) // the connection ended: send gives up
+	select {
+	case <-gaveUp:
+	case <-time.After(5 * time.Second):
+		t.Fatal("send still waits after the connection ended")
+	}
+}
