@@ -69,6 +69,15 @@ func (m *Message) AllButtons() []Button {
 	return out
 }
 
+// Labels are the texts of the buttons, row by row.
+func (m *Message) Labels() []string {
+	var out []string
+	for _, b := range m.AllButtons() {
+		out = append(out, b.Text)
+	}
+	return out
+}
+
 // Event is something that happened in a chat, in order.
 type Event struct {
 	Kind    string // "send", "photo", "edit", "delete", "answer", "markup"

@@ -275,6 +275,22 @@ func (c *Chat) FindButton(label string) (*fakebot.Message, fakebot.Button) {
 	return nil, fakebot.Button{}
 }
 
+// MustFindButton is FindButton failing t when there is no such button.
+func (c *Chat) MustFindButton(t testing.TB, label string) (*fakebot.Message, fakebot.Button) {
+	t.Helper()
+	m, b := c.FindButton(label)
+	if m == nil {
+		t.Fatalf("no button %q among %s", label, c.describeButtons())
+	}
+	return m, b
+}
+
+// Retap taps a button recorded earlier again, as it was (a stale or
+// repeated tap).
+func (c *Chat) Retap(m *fakebot.Message, b fakebot.Button) Replies {
+	return c.Handle(c.CallbackUpdate(m.ID, b.Data))
+}
+
 func (c *Chat) describeButtons() string {
 	var labels []string
 	for _, m := range c.h.API.Messages(c.ChatID) {
@@ -296,6 +312,19 @@ func (c *Chat) Last() *fakebot.Message {
 
 // Replies are the events one update caused in a chat.
 type Replies []fakebot.Event
+
+// LastOf is the newest message of the events of kind ("send", "edit",
+// "photo"...), failing t when there is none.
+func (r Replies) LastOf(t testing.TB, kind string) *fakebot.Message {
+	t.Helper()
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i].Kind == kind {
+			return r[i].Message
+		}
+	}
+	t.Fatalf("no %q event in %v: %s", kind, r.Kinds(), r.Text())
+	return nil
+}
 
 // Text joins the text of every sent or edited message and every callback
 // answer, one per line.

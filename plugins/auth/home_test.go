@@ -7,18 +7,8 @@ import (
 	"time"
 
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
-	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 )
-
-// menuLabels are the labels of the /start screen's buttons.
-func menuLabels(m *fakebot.Message) []string {
-	var out []string
-	for _, b := range m.AllButtons() {
-		out = append(out, b.Text)
-	}
-	return out
-}
 
 // TestHomeScreen: /start says who is logged in (email, never an id), a
 // one-line balance from the wallet plugin, and offers only what applies:
@@ -57,7 +47,7 @@ func TestHomeScreen(t *testing.T) {
 			tr := kerneltest.NewTranscript(u).Replace(f.emu.OrgID(tc.email), "<org-id>")
 			r := tr.Send("/start").Expect(t, tc.want...)
 			screen := lastSent(r)
-			if got := menuLabels(screen); !slices.Equal(got, tc.menu) {
+			if got := screen.Labels(); !slices.Equal(got, tc.menu) {
 				t.Fatalf("menu = %q\nwant %q", got, tc.menu)
 			}
 			if tc.email != "" && strings.Contains(screen.Text, f.emu.OrgID(tc.email)) {
@@ -93,7 +83,7 @@ func TestHomeScreenBalanceUnavailable(t *testing.T) {
 			if r.Contains("Sorry") || r.Contains("not answering") {
 				t.Fatalf("the home screen failed: %s", r.Text())
 			}
-			if got := menuLabels(lastSent(r)); !slices.Contains(got, "Wallet balances") {
+			if got := lastSent(r).Labels(); !slices.Contains(got, "Wallet balances") {
 				t.Fatalf("menu = %q", got)
 			}
 		})

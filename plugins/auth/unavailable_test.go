@@ -189,7 +189,7 @@ func TestLoginWhileCopperXNotAnswering(t *testing.T) {
 	}
 	// Menus assume it passes; the guard asks CopperX when it matters.
 	r = u.Send("/start")
-	if !slices.Contains(menuLabels(lastSent(r)), "Send USDC") || r.Contains("Verification:") {
+	if !slices.Contains(lastSent(r).Labels(), "Send USDC") || r.Contains("Verification:") {
 		t.Fatalf("an unknown status shown as one: %s", r.Text())
 	}
 	u.Send("/send").Expect(t, "Probe send allowed.")

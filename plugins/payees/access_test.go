@@ -37,10 +37,10 @@ func TestLoggedOutMidFlow(t *testing.T) {
 	addPayee(e, "Bob", "bob@example.com")
 	u := e.U
 	u.Send("/payees")
-	m, bob := button(t, e, "Bob")
+	m, bob := e.U.MustFindButton(t, "Bob")
 	u.Send("/fakelogout")
 	calls := len(e.Emu.Calls())
-	tapAgain(e, m, bob).Expect(t, "This button has expired")
+	e.U.Retap(m, bob).Expect(t, "This button has expired")
 	if n := len(e.Emu.Calls()); n != calls {
 		t.Fatalf("%d API calls after logout", n-calls)
 	}

@@ -99,9 +99,9 @@ func TestAddExistingEmail(t *testing.T) {
 	u := e.U
 	u.Send("/payees")
 	u.Tap("Add payee")
-	m := lastOf(t, u.Send("BOB@example.com"), "send")
-	if !strings.Contains(m.Text, "<b>bob@example.com</b> is already saved as <b>Bob</b>") || !slices.Contains(labels(m), "📤 Send") {
-		t.Fatalf("existing email: %s %q", m.Text, labels(m))
+	m := u.Send("BOB@example.com").LastOf(t, "send")
+	if !strings.Contains(m.Text, "<b>bob@example.com</b> is already saved as <b>Bob</b>") || !slices.Contains(m.Labels(), "📤 Send") {
+		t.Fatalf("existing email: %s %q", m.Text, m.Labels())
 	}
 	wantSaved(t, e, "Bob <bob@example.com>")
 }
@@ -113,9 +113,9 @@ func TestAddPayeeCommand(t *testing.T) {
 	e := newEnv(t, setup{})
 	addPayee(e, "bob", "bob@other.example")
 	u := e.U
-	m := lastOf(t, u.Send("/addpayee bob@example.com"), "send")
-	if !strings.Contains(m.Text, "New payee</b>: bob@example.com") || !slices.Equal(labels(m), []string{"Use “bob2”", "✖️ Cancel"}) {
-		t.Fatalf("/addpayee: %s %q", m.Text, labels(m))
+	m := u.Send("/addpayee bob@example.com").LastOf(t, "send")
+	if !strings.Contains(m.Text, "New payee</b>: bob@example.com") || !slices.Equal(m.Labels(), []string{"Use “bob2”", "✖️ Cancel"}) {
+		t.Fatalf("/addpayee: %s %q", m.Text, m.Labels())
 	}
 	u.Tap("Use “bob2”").Expect(t, "Saved <b>bob2</b> (bob@example.com)")
 	wantSaved(t, e, "bob <bob@other.example>", "bob2 <bob@example.com>")
@@ -128,11 +128,11 @@ func TestAddPayeeCommandForms(t *testing.T) {
 	e := newEnv(t, setup{})
 	addPayee(e, "Bob", "bob@example.com")
 	u := e.U
-	m := lastOf(t, u.Send("/addpayee"), "send")
-	if !strings.Contains(m.Text, "Type their email address") || !slices.Equal(labels(m), []string{"✖️ Cancel"}) {
-		t.Fatalf("/addpayee alone: %s %q", m.Text, labels(m))
+	m := u.Send("/addpayee").LastOf(t, "send")
+	if !strings.Contains(m.Text, "Type their email address") || !slices.Equal(m.Labels(), []string{"✖️ Cancel"}) {
+		t.Fatalf("/addpayee alone: %s %q", m.Text, m.Labels())
 	}
-	m = lastOf(t, u.Send("/addpayee bob@exam\u200bple.com"), "send")
+	m = u.Send("/addpayee bob@exam\u200bple.com").LastOf(t, "send")
 	if !strings.HasPrefix(m.Text, "That doesn't look like an email address") || !strings.Contains(m.Text, "Type their email address") {
 		t.Fatalf("/addpayee with a bad email:\n%s", m.Text)
 	}
@@ -161,9 +161,9 @@ func TestAddSuggestionTakenMeanwhile(t *testing.T) {
 	u := e.U
 	u.Send("/addpayee bob@example.com")
 	addPayee(e, "Bob", "bob@elsewhere.example")
-	m := lastOf(t, u.Tap("Use “bob”").Expect(t, "You already have a payee called <b>bob</b>"), "edit")
-	if !slices.Contains(labels(m), "Use “bob2”") {
-		t.Fatalf("new suggestion: %q", labels(m))
+	m := u.Tap("Use “bob”").Expect(t, "You already have a payee called <b>bob</b>").LastOf(t, "edit")
+	if !slices.Contains(m.Labels(), "Use “bob2”") {
+		t.Fatalf("new suggestion: %q", m.Labels())
 	}
 	addPayee(e, "Robert", "bob@example.com")
 	u.Tap("Use “bob2”").Expect(t, "is already saved as <b>Robert</b>")

@@ -27,11 +27,11 @@ func TestCardSend(t *testing.T) {
 	addPayee(e, "Bob", "bob@example.com")
 	u := e.U
 	u.Send("/payees")
-	m := lastOf(t, u.Tap("Bob"), "edit")
+	m := u.Tap("Bob").LastOf(t, "edit")
 	if got := sendTarget(m); got != "run transfer.send bob@example.com" {
 		t.Fatalf("Send leads to %q", got)
 	}
-	if got := labels(m); !slices.Equal(got, []string{"📤 Send", "✏️ Rename", "🗑 Remove", "👥 All payees"}) {
+	if got := m.Labels(); !slices.Equal(got, []string{"📤 Send", "✏️ Rename", "🗑 Remove", "👥 All payees"}) {
 		t.Fatalf("card buttons = %q", got)
 	}
 	u.Tap("Send").Expect(t, "Send flow (stub) to: bob@example.com")
@@ -47,7 +47,7 @@ func TestCardSendLongEmail(t *testing.T) {
 	addPayee(e, "Bob", long)
 	u := e.U
 	u.Send("/payees")
-	m := lastOf(t, u.Tap("Bob"), "edit")
+	m := u.Tap("Bob").LastOf(t, "edit")
 	if !strings.Contains(m.Text, long) {
 		t.Fatalf("the card does not show the email in full:\n%s", m.Text)
 	}
@@ -61,7 +61,7 @@ func TestCardWithoutSendCommand(t *testing.T) {
 	addPayee(e, "Bob", "bob@example.com")
 	u := e.U
 	u.Send("/payees")
-	m := lastOf(t, u.Tap("Bob"), "edit")
+	m := u.Tap("Bob").LastOf(t, "edit")
 	if got := sendTarget(m); got != "" {
 		t.Fatalf("Send leads to %q with the transfer plugin off", got)
 	}
@@ -74,11 +74,11 @@ func TestCardUnsafeEmail(t *testing.T) {
 	addPayee(e, "Bob", "bob@exam\u200bple.com")
 	u := e.U
 	u.Send("/payees")
-	m := lastOf(t, u.Tap("Bob"), "edit")
+	m := u.Tap("Bob").LastOf(t, "edit")
 	if got := sendTarget(m); got != "" {
 		t.Fatalf("Send leads to %q for an unsafe email", got)
 	}
-	if !strings.Contains(m.Text, "characters I can't show safely") || !slices.Contains(labels(m), "🗑 Remove") {
-		t.Fatalf("card of an unsafe email: %s %q", m.Text, labels(m))
+	if !strings.Contains(m.Text, "characters I can't show safely") || !slices.Contains(m.Labels(), "🗑 Remove") {
+		t.Fatalf("card of an unsafe email: %s %q", m.Text, m.Labels())
 	}
 }

@@ -65,15 +65,15 @@ func TestRemove(t *testing.T) {
 	u := e.U
 	u.Send("/payees")
 	u.Tap("Bob")
-	m := lastOf(t, u.Tap("Remove"), "edit")
-	if !strings.Contains(m.Text, "Remove <b>Bob</b> (bob@example.com) from your payees?") || !slices.Equal(labels(m), []string{"🗑 Yes, remove", "⬅️ Back"}) {
-		t.Fatalf("confirmation: %s %q", m.Text, labels(m))
+	m := u.Tap("Remove").LastOf(t, "edit")
+	if !strings.Contains(m.Text, "Remove <b>Bob</b> (bob@example.com) from your payees?") || !slices.Equal(m.Labels(), []string{"🗑 Yes, remove", "⬅️ Back"}) {
+		t.Fatalf("confirmation: %s %q", m.Text, m.Labels())
 	}
 	u.Tap("Back").Expect(t, "👤 <b>Bob</b>")
 	wantSaved(t, e, "Bob <bob@example.com>", "Carol <carol@example.com>")
 	u.Tap("Remove")
 	r := u.Tap("Yes, remove").Expect(t, "🗑 Removed <b>Bob</b>.", "Carol")
-	if slices.Contains(labels(lastOf(t, r, "edit")), "Bob") {
+	if slices.Contains(r.LastOf(t, "edit").Labels(), "Bob") {
 		t.Fatal("the list still has a Bob button")
 	}
 	wantSaved(t, e, "Carol <carol@example.com>")
@@ -106,16 +106,16 @@ func TestStaleTapsAfterRemoval(t *testing.T) {
 	addPayee(e, "Carol", "carol@example.com")
 	u := e.U
 	u.Send("/payees")
-	listMsg, openBob := button(t, e, "Bob")
+	listMsg, openBob := e.U.MustFindButton(t, "Bob")
 	u.Tap("Bob")
 	u.Tap("Remove")
-	confirmMsg, yes := button(t, e, "Yes, remove")
+	confirmMsg, yes := e.U.MustFindButton(t, "Yes, remove")
 	u.Tap("Yes, remove").Expect(t, "Removed <b>Bob</b>")
 	calls := len(e.Emu.Calls())
 	// The list shown now has Carol where Bob was: the old "open 0" must
 	// not open her.
-	tapAgain(e, listMsg, openBob).Expect(t, "This button has expired")
-	tapAgain(e, confirmMsg, yes).Expect(t, "This button has expired")
+	e.U.Retap(listMsg, openBob).Expect(t, "This button has expired")
+	e.U.Retap(confirmMsg, yes).Expect(t, "This button has expired")
 	if n := len(e.Emu.Calls()); n != calls {
 		t.Fatalf("%d API calls from stale taps", n-calls)
 	}

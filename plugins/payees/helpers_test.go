@@ -10,8 +10,6 @@ import (
 
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/kernel"
-	"github.com/copperx-bot/payoutbot/kernel/fakebot"
-	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/plugins/payees"
 	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 )
@@ -182,41 +180,4 @@ func writes(e *plugintest.Env) int {
 		}
 	}
 	return n
-}
-
-// lastOf is the newest event of kind in r.
-func lastOf(t *testing.T, r kerneltest.Replies, kind string) *fakebot.Message {
-	t.Helper()
-	for i := len(r) - 1; i >= 0; i-- {
-		if r[i].Kind == kind {
-			return r[i].Message
-		}
-	}
-	t.Fatalf("no %q event in %v: %s", kind, r.Kinds(), r.Text())
-	return nil
-}
-
-// labels are the texts of a message's buttons, in order.
-func labels(m *fakebot.Message) []string {
-	var out []string
-	for _, b := range m.AllButtons() {
-		out = append(out, b.Text)
-	}
-	return out
-}
-
-// button is the newest message with a button labelled label, and that
-// button.
-func button(t *testing.T, e *plugintest.Env, label string) (*fakebot.Message, fakebot.Button) {
-	t.Helper()
-	m, b := e.U.FindButton(label)
-	if m == nil {
-		t.Fatalf("no button %q", label)
-	}
-	return m, b
-}
-
-// tapAgain taps a button recorded earlier (a stale or repeated tap).
-func tapAgain(e *plugintest.Env, m *fakebot.Message, b fakebot.Button) kerneltest.Replies {
-	return e.U.Handle(e.U.CallbackUpdate(m.ID, b.Data))
 }

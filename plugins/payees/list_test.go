@@ -13,11 +13,11 @@ func TestListPaging(t *testing.T) {
 	e := newEnv(t, setup{})
 	addPayees(e, 19) // 8 + 8 + 3
 	u := e.U
-	first := lastOf(t, u.Send("/payees"), "send")
+	first := u.Send("/payees").LastOf(t, "send")
 	if !strings.Contains(first.Text, "Page 1 of 3") || !strings.Contains(first.Text, "p01@example.com") || strings.Contains(first.Text, "p09") {
 		t.Fatalf("page 1:\n%s", first.Text)
 	}
-	if got := labels(first); !slices.Contains(got, "Next ➡️") || slices.Contains(got, "⬅️ Prev") || !slices.Contains(got, "p08") {
+	if got := first.Labels(); !slices.Contains(got, "Next ➡️") || slices.Contains(got, "⬅️ Prev") || !slices.Contains(got, "p08") {
 		t.Fatalf("page 1 buttons = %q", got)
 	}
 	for _, step := range []struct {
@@ -30,14 +30,14 @@ func TestListPaging(t *testing.T) {
 		{"Prev", "Page 1 of 3", "p01", "p09", false, true},
 	} {
 		r := u.Tap(step.tap)
-		m := lastOf(t, r, "edit")
+		m := r.LastOf(t, "edit")
 		if m.ID != first.ID {
 			t.Fatalf("%s sent a new message instead of editing the list", step.tap)
 		}
 		if !strings.Contains(m.Text, step.page) || !strings.Contains(m.Text, step.has) || strings.Contains(m.Text, step.hasNot+"@") {
 			t.Fatalf("after %s, want %s with %s and without %s:\n%s", step.tap, step.page, step.has, step.hasNot, m.Text)
 		}
-		got := labels(m)
+		got := m.Labels()
 		if slices.Contains(got, "⬅️ Prev") != step.prev || slices.Contains(got, "Next ➡️") != step.next {
 			t.Fatalf("after %s, buttons = %q", step.tap, got)
 		}
@@ -54,7 +54,7 @@ func TestListPaging(t *testing.T) {
 func TestListPageSize(t *testing.T) {
 	e := newEnv(t, setup{config: "plugins: {payees: {page_size: 3}}"})
 	addPayees(e, 4)
-	m := lastOf(t, e.U.Send("/payees"), "send")
+	m := e.U.Send("/payees").LastOf(t, "send")
 	if !strings.Contains(m.Text, "Page 1 of 2") || strings.Contains(m.Text, "p04") {
 		t.Fatalf("page of 3:\n%s", m.Text)
 	}
@@ -124,13 +124,13 @@ func TestListFilter(t *testing.T) {
 func TestListEmptyAndClose(t *testing.T) {
 	e := newEnv(t, setup{})
 	u := e.U
-	m := lastOf(t, u.Send("/payees"), "send")
-	if !strings.Contains(m.Text, "You have no saved payees yet") || !slices.Equal(labels(m), []string{"➕ Add payee", "✖️ Close"}) {
-		t.Fatalf("empty list: %s %q", m.Text, labels(m))
+	m := u.Send("/payees").LastOf(t, "send")
+	if !strings.Contains(m.Text, "You have no saved payees yet") || !slices.Equal(m.Labels(), []string{"➕ Add payee", "✖️ Close"}) {
+		t.Fatalf("empty list: %s %q", m.Text, m.Labels())
 	}
 	u.Tap("Close")
 	if got := e.H.API.Message(u.ChatID, m.ID); len(got.AllButtons()) != 0 || got.Text != m.Text {
-		t.Fatalf("after Close the list is %q with %q", got.Text, labels(got))
+		t.Fatalf("after Close the list is %q with %q", got.Text, got.Labels())
 	}
 	u.Send("bob").Expect(t, "I didn't understand that")
 }
@@ -148,8 +148,8 @@ func TestOpenPayeeRemovedElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := u.Tap("Bob").Expect(t, "<b>Bob</b> is no longer among your payees", "Carol")
-	m := lastOf(t, r, "edit")
-	if slices.Contains(labels(m), "Bob") {
-		t.Fatalf("Bob still has a button: %q", labels(m))
+	m := r.LastOf(t, "edit")
+	if slices.Contains(m.Labels(), "Bob") {
+		t.Fatalf("Bob still has a button: %q", m.Labels())
 	}
 }

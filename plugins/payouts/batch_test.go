@@ -84,7 +84,7 @@ func TestBatchLimits(t *testing.T) {
 	e.U.Send("c@example.com 1\nd@example.com 1").Expect(t, "A batch takes at most 3 lines")
 	e.U.Send("a@example.com 1").Expect(t, "Line 1: a@example.com is already payout 1 of this batch", "tap Review for the batch as it is")
 	e.U.Send("c@example.com 1").Expect(t, "3. c@example.com — <b>1.00 USDC</b>", "Lines: 3 · Total: <b>4.00 USDC</b>")
-	button(t, e, "Confirm and send 3 payouts")
+	e.U.MustFindButton(t, "Confirm and send 3 payouts")
 	e.U.Tap("Add lines").Expect(t, "The batch already has 3 lines, the most it takes.")
 }
 
@@ -101,10 +101,10 @@ func TestBatchSend(t *testing.T) {
 		"3. "+addr+" — <b>2.25 USDC</b> · <i>gas money</i>",
 		"Lines: 3 · Total: <b>17.75 USDC</b>", "Purpose: Salary",
 		"Paying from your <b>Polygon</b> wallet · balance <b>1,250.50 USDC</b>", "Balance after: ~1,232.75 USDC")
-	summary := lastOf(t, r, "edit")
+	summary := r.LastOf(t, "edit")
 	r = e.U.Tap("Confirm and send 3 payouts").Expect(t, "Sending…", "✅ Sent: 3 (17.75 USDC)",
 		"1. ✅ bob@example.com — 10.50 USDC: sent", "2. ✅ Carol (carol@example.com) — 5.00 USDC: sent", "All sent.")
-	if got := lastOf(t, r, "edit"); got.ID != summary.ID {
+	if got := r.LastOf(t, "edit"); got.ID != summary.ID {
 		t.Errorf("the result is message #%d, want the summary #%d in place", got.ID, summary.ID)
 	}
 	if n := batchPosts(e); n != 1 {
@@ -195,7 +195,7 @@ func TestBatchPartialFailure(t *testing.T) {
 	if strings.Contains(r.Text(), "All sent") {
 		t.Errorf("a partial failure says all sent:\n%s", r.Text())
 	}
-	result, _ := button(t, e, "Retry failed line (1)")
+	result, _ := e.U.MustFindButton(t, "Retry failed line (1)")
 	r = e.U.Tap("Retry failed line").Expect(t, "Retry failed lines", "These lines are sent again, and only these:",
 		"2. ❌ carol@example.com", "Lines: 1 · Total: <b>5.00 USDC</b>")
 	if r.Contains("bob@example.com") || r.Contains("dave@example.com") {
@@ -211,7 +211,7 @@ func TestBatchPartialFailure(t *testing.T) {
 	}
 	// The first result's Retry, tapped again, has nothing left to send.
 	btn := result.AllButtons()[0]
-	tapAgain(e, result, btn).Expect(t, "Nothing to retry")
+	e.U.Retap(result, btn).Expect(t, "Nothing to retry")
 	if n := batchPosts(e); n != 2 {
 		t.Errorf("%d send-batch calls, want 2", n)
 	}
@@ -303,9 +303,9 @@ func TestBatchDoubleTap(t *testing.T) {
 	t.Run("again after", func(t *testing.T) {
 		e := newEnv(t, setup{})
 		batchOf(t, e, "bob@example.com 10\ncarol@example.com 5")
-		m, b := button(t, e, "Confirm and send 2")
+		m, b := e.U.MustFindButton(t, "Confirm and send 2")
 		e.U.Tap("Confirm and send 2").Expect(t, "✅ Sent: 2")
-		r := tapAgain(e, m, b).Expect(t, "Already confirmed: 2 sent, 0 not sent, 0 not confirmed yet. Nothing more was sent.")
+		r := e.U.Retap(m, b).Expect(t, "Already confirmed: 2 sent, 0 not sent, 0 not confirmed yet. Nothing more was sent.")
 		if len(r.Kinds()) != 1 || r[0].Kind != "answer" || !r[0].Alert {
 			t.Errorf("a repeated Confirm did more than alert: %v", r.Kinds())
 		}
@@ -320,7 +320,7 @@ func TestBatchDoubleTap(t *testing.T) {
 			one := newEnv(t, setup{redis: redis, env: key})
 			two := newEnv(t, setup{store: one.H.Store, emulator: one.Emu, env: key, noLogin: true})
 			batchOf(t, one, "bob@example.com 10\ncarol@example.com 5")
-			m, b := button(t, one, "Confirm and send 2")
+			m, b := one.U.MustFindButton(t, "Confirm and send 2")
 			var wg sync.WaitGroup
 			// Two taps are two updates, with Telegram's increasing ids.
 			first, second := one.U.CallbackUpdate(m.ID, b.Data), two.U.CallbackUpdate(m.ID, b.Data)

@@ -10,7 +10,6 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel"
-	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/kernel/store"
 	"github.com/copperx-bot/payoutbot/plugins/payouts"
@@ -125,34 +124,6 @@ func wantBalance(t *testing.T, e *plugintest.Env, want string) {
 	if got := e.Emu.Balance(plugintest.Email, copperxtest.NetworkPolygon, "USDC"); !got.Equal(decimal.RequireFromString(want)) {
 		t.Errorf("balance = %s, want %s", got, want)
 	}
-}
-
-// lastOf is the newest event of kind in r.
-func lastOf(t *testing.T, r kerneltest.Replies, kind string) *fakebot.Message {
-	t.Helper()
-	for i := len(r) - 1; i >= 0; i-- {
-		if r[i].Kind == kind {
-			return r[i].Message
-		}
-	}
-	t.Fatalf("no %q event in %v: %s", kind, r.Kinds(), r.Text())
-	return nil
-}
-
-// button is the newest message with a button whose label contains label,
-// and that button.
-func button(t *testing.T, e *plugintest.Env, label string) (*fakebot.Message, fakebot.Button) {
-	t.Helper()
-	m, b := e.U.FindButton(label)
-	if m == nil {
-		t.Fatalf("no button %q", label)
-	}
-	return m, b
-}
-
-// tapAgain taps a button recorded earlier (a stale or repeated tap).
-func tapAgain(e *plugintest.Env, m *fakebot.Message, b fakebot.Button) kerneltest.Replies {
-	return e.U.Handle(e.U.CallbackUpdate(m.ID, b.Data))
 }
 
 // batchOf starts /batch, sends lines and picks the purpose: the summary.

@@ -132,9 +132,9 @@ func TestScheduleExactlyOnce(t *testing.T) {
 	t.Run("double tap", func(t *testing.T) {
 		e := newEnv(t, setup{})
 		scheduleTo(t, e, "bob@example.com", "25", "Daily", "2026-03-21 09:00")
-		m, b := button(t, e, "Confirm")
+		m, b := e.U.MustFindButton(t, "Confirm")
 		e.U.Tap("Confirm").Expect(t, "Scheduled")
-		tapAgain(e, m, b).Expect(t, "Already scheduled")
+		e.U.Retap(m, b).Expect(t, "Already scheduled")
 		if n := e.Posts("/api/transfer-schedules"); n != 1 || len(e.Emu.Schedules(plugintest.Email)) != 1 {
 			t.Errorf("%d creates, %d schedules; want 1", n, len(e.Emu.Schedules(plugintest.Email)))
 		}

@@ -132,7 +132,7 @@ func TestOneLineSend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		e.U.Send(tt.text).Expect(t, append([]string{"Please check your transfer", "Fee:"}, tt.want...)...)
-		if got := labelsOf(e.U.Last()); got != "✅ Confirm|✖️ Cancel|📝 Change purpose|🔄 Pay from another wallet" {
+		if got := strings.Join(e.U.Last().Labels(), "|"); got != "✅ Confirm|✖️ Cancel|📝 Change purpose|🔄 Pay from another wallet" {
 			t.Errorf("%s: summary buttons %s", tt.text, got)
 		}
 	}
@@ -310,7 +310,7 @@ func TestOneLineAsksPurpose(t *testing.T) {
 	e := newEnv(t, setup{config: `plugins: {transfer: {default_purpose: ""}}`})
 	e.U.Send("/send 25 bob@example.com").Expect(t, "What is this payment for?")
 	e.U.Tap("Salary").Expect(t, "To: <b>bob@example.com</b>", "Amount: <b>25.00 USDC</b>", "Purpose: Salary")
-	if got := labelsOf(e.U.Last()); got != "✅ Confirm|✖️ Cancel|🔄 Pay from another wallet" {
+	if got := strings.Join(e.U.Last().Labels(), "|"); got != "✅ Confirm|✖️ Cancel|🔄 Pay from another wallet" {
 		t.Fatalf("summary buttons %s", got)
 	}
 }

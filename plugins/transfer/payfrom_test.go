@@ -35,7 +35,7 @@ func TestShortDefaultWalletOffersTheSwitch(t *testing.T) {
 	r := e.U.Send("50").Expect(t, "Your Polygon wallet, which pays, holds only 0.00 USDC",
 		"Your <b>Base</b> wallet holds 300.00 USDC: pay from it instead, or type a smaller amount.", "How much USDC?")
 	offer := e.U.Last()
-	if got := labelsOf(offer); got != "💳 Pay from your Base wallet|💳 Pay from your Arbitrum One wallet|✖️ Cancel" {
+	if got := strings.Join(offer.Labels(), "|"); got != "💳 Pay from your Base wallet|💳 Pay from your Arbitrum One wallet|✖️ Cancel" {
 		t.Fatalf("offer buttons %s", got)
 	}
 	if k := strings.Join(r.Kinds(), " "); !strings.Contains(k, "send") {
@@ -102,7 +102,7 @@ func TestWalletSendSwitchNetwork(t *testing.T) {
 		e.U.Send("10")
 		e.U.Tap("Gift").Expect(t, "Network: Polygon")
 		e.U.Tap("Pay from another wallet").Expect(t, "Which wallet should pay?")
-		if got := labelsOf(e.U.Last()); !strings.HasPrefix(got, "⭐ Polygon · 1,250.50 USDC|Base · 300.00 USDC|") {
+		if got := strings.Join(e.U.Last().Labels(), "|"); !strings.HasPrefix(got, "⭐ Polygon · 1,250.50 USDC|Base · 300.00 USDC|") {
 			t.Fatalf("wallet buttons %s", got)
 		}
 		// The one that pays already: a notice, nothing else.
@@ -230,7 +230,7 @@ func TestSwitchToAShortWallet(t *testing.T) {
 		e.Emu.SetBalance(plugintest.Email, copperxtest.NetworkBase, "USDC", "10") // spent meanwhile
 		e.U.Tap("Yes, make it default").Expect(t, "You don't have enough: your balance is 10.00 USDC", "How much USDC?",
 			"Paying from your <b>Base</b> wallet")
-		if got := labelsOf(e.U.Last()); strings.Contains(got, "Pay from your") {
+		if got := strings.Join(e.U.Last().Labels(), "|"); strings.Contains(got, "Pay from your") {
 			t.Fatalf("no wallet holds 100 now, yet: %s", got)
 		}
 		e.U.Send("5").Expect(t, "What is this payment for?")

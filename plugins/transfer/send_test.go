@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
-	"github.com/copperx-bot/payoutbot/kernel/fakebot"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 )
@@ -45,8 +44,8 @@ func TestSendEmail(t *testing.T) {
 		t.Fatalf("balance %s", got)
 	}
 	receipt := e.H.API.Message(e.U.ChatID, summary.ID)
-	if !strings.Contains(receipt.Text, "Sent 10.50 USDC") || labelsOf(receipt) != "🔎 Details|⭐ Save as payee" {
-		t.Fatalf("receipt %q with %s", receipt.Text, labelsOf(receipt))
+	if !strings.Contains(receipt.Text, "Sent 10.50 USDC") || strings.Join(receipt.Labels(), "|") != "🔎 Details|⭐ Save as payee" {
+		t.Fatalf("receipt %q with %s", receipt.Text, strings.Join(receipt.Labels(), "|"))
 	}
 	// A new recipient: "Save as payee" is the payees plugin's Add with the
 	// email (it asks for a nickname); this plugin creates no payee itself.
@@ -67,7 +66,7 @@ func TestSavePayeeNeedsPayees(t *testing.T) {
 	e.sendTo(t, "bob@example.com", "10")
 	summary, _ := e.button(t, "Confirm")
 	e.U.Tap("Confirm").Expect(t, "Sent 10.00 USDC")
-	if got := labelsOf(e.H.API.Message(e.U.ChatID, summary.ID)); got != "🔎 Details" {
+	if got := strings.Join(e.H.API.Message(e.U.ChatID, summary.ID).Labels(), "|"); got != "🔎 Details" {
 		t.Fatalf("receipt buttons without the payees plugin: %s", got)
 	}
 }
@@ -90,7 +89,7 @@ func TestSendToPayee(t *testing.T) {
 	e.U.Tap("Salary").Expect(t, "To: <b>carol (carol@example.com)</b>")
 	summary, _ := e.button(t, "Confirm")
 	e.U.Tap("Confirm").Expect(t, "Sent 2.00 USDC")
-	if got := labelsOf(e.H.API.Message(e.U.ChatID, summary.ID)); got != "🔎 Details" {
+	if got := strings.Join(e.H.API.Message(e.U.ChatID, summary.ID).Labels(), "|"); got != "🔎 Details" {
 		t.Errorf("receipt of a send to a saved payee has %s; want no Save as payee", got)
 	}
 	calls := e.Emu.CallsTo("POST", "/api/transfers/send")
@@ -295,15 +294,6 @@ func TestGuards(t *testing.T) {
 	// Money moves only in a private chat.
 	e.Login(e.U, "")
 	e.H.Group(-100, e.U.UserID).Send("/send").Expect(t, "only do this in a private chat")
-}
-
-// labelsOf is a message's button labels, "|"-joined.
-func labelsOf(m *fakebot.Message) string {
-	var labels []string
-	for _, b := range m.AllButtons() {
-		labels = append(labels, b.Text)
-	}
-	return strings.Join(labels, "|")
 }
 
 // Cancel at every step of /send to an email, a wallet address and a saved

@@ -32,17 +32,17 @@ func TestPrivateChatsOnly(t *testing.T) {
 func TestStartMenuSendsNewMessages(t *testing.T) {
 	e := newEnv(t, setup{})
 	u := e.U
-	menu := lastOf(t, u.Send("/start"), "send")
+	menu := u.Send("/start").LastOf(t, "send")
 	for _, label := range []string{"Wallet balances", "Your wallets"} {
 		r := u.Tap(label)
-		if m := lastOf(t, r, "send"); m.ID == menu.ID {
+		if m := r.LastOf(t, "send"); m.ID == menu.ID {
 			t.Fatalf("%s replaced the menu", label)
 		}
 		if slices.Contains(r.Kinds(), "edit") {
 			t.Fatalf("%s edited a message: %v", label, r.Kinds())
 		}
 	}
-	lastOf(t, u.Tap("Deposit address"), "photo")
+	u.Tap("Deposit address").LastOf(t, "photo")
 	if m := e.H.API.Message(42, menu.ID); m.Edits != 0 {
 		t.Fatal("the /start menu was edited")
 	}

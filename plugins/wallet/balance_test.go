@@ -28,7 +28,7 @@ func TestBalanceSeveralNetworksAndTokens(t *testing.T) {
 			e.Emu.SetBalance(plugintest.Email, "137", "USDC", "1234567.890123")
 			e.Emu.SetBalance(plugintest.Email, "777", "USDC", "2") // a chain id config does not know
 			tr := kerneltest.NewTranscript(e.U)
-			m := lastOf(t, tr.Send("/balance"), "send")
+			m := tr.Send("/balance").LastOf(t, "send")
 			tr.Check(t, "balance_"+tc.lang)
 			for _, s := range tc.want {
 				if !strings.Contains(m.Text, s) {
@@ -80,7 +80,7 @@ func TestAmountsTheUsersWay(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.Emu.Fail("GET", "/api/wallets/balances", copperxtest.Fault{Status: 200, Body: string(body)})
-			m := lastOf(t, e.U.Send("/balance"), "send")
+			m := e.U.Send("/balance").LastOf(t, "send")
 			for i, a := range amounts {
 				want := map[string]string{"en": a.en, "es": a.es}[lang]
 				if line := fmt.Sprintf("• %s TK%d\n", want, i); !strings.Contains(m.Text, line) {
@@ -93,13 +93,13 @@ func TestAmountsTheUsersWay(t *testing.T) {
 
 func TestRefreshEditsInPlace(t *testing.T) {
 	e := newEnv(t, setup{})
-	first := lastOf(t, e.U.Send("/balance"), "send")
+	first := e.U.Send("/balance").LastOf(t, "send")
 	e.Emu.SetBalance(plugintest.Email, "8453", "USDC", "310.5")
 	r := e.U.Tap("Refresh")
 	if slices.Contains(r.Kinds(), "send") {
 		t.Fatalf("refresh sent a new message: %v", r.Kinds())
 	}
-	edited := lastOf(t, r, "edit")
+	edited := r.LastOf(t, "edit")
 	if edited.ID != first.ID {
 		t.Fatalf("refresh edited message %d, want %d", edited.ID, first.ID)
 	}
@@ -131,12 +131,12 @@ func TestSendButton(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, setup{config: tc.config, send: tc.send})
-			m := lastOf(t, e.U.Send("/balance"), "send")
+			m := e.U.Send("/balance").LastOf(t, "send")
 			want := []string{"📥 Deposit", "📤 Send", "👛 Wallets", "🔄 Refresh"}
 			if !tc.shown {
 				want = slices.DeleteFunc(want, func(s string) bool { return s == "📤 Send" })
 			}
-			if got := labels(m); !slices.Equal(got, want) {
+			if got := m.Labels(); !slices.Equal(got, want) {
 				t.Fatalf("buttons = %q, want %q", got, want)
 			}
 			if tc.shown {
@@ -148,8 +148,8 @@ func TestSendButton(t *testing.T) {
 
 func TestWalletsButton(t *testing.T) {
 	e := newEnv(t, setup{})
-	balance := lastOf(t, e.U.Send("/balance"), "send")
-	m := lastOf(t, e.U.Tap("Wallets"), "send")
+	balance := e.U.Send("/balance").LastOf(t, "send")
+	m := e.U.Tap("Wallets").LastOf(t, "send")
 	if m.ID == balance.ID || !strings.Contains(m.Text, "Your wallets") {
 		t.Fatalf("wallets (message %d, balance %d):\n%s", m.ID, balance.ID, m.Text)
 	}
@@ -161,8 +161,8 @@ func TestEmptyAccount(t *testing.T) {
 	tr.Send("/balance")
 	tr.Check(t, "balance_bare_en")
 	// One wallet: /deposit shows it, with no "Other network".
-	photo := lastOf(t, e.U.Send("/deposit"), "photo")
-	if got := labels(photo); !slices.Equal(got, []string{"📋 Copy address"}) {
+	photo := e.U.Send("/deposit").LastOf(t, "photo")
+	if got := photo.Labels(); !slices.Equal(got, []string{"📋 Copy address"}) {
 		t.Fatalf("buttons = %q", got)
 	}
 }
@@ -179,7 +179,7 @@ func TestUnparseableBalance(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Emu.Fail("GET", "/api/wallets/balances", copperxtest.Fault{Status: 200, Body: string(body)})
-	m := lastOf(t, e.U.Send("/balance"), "send")
+	m := e.U.Send("/balance").LastOf(t, "send")
 	for _, s := range []string{"<b>Polygon</b> ⭐ default\n• USDC: <i>unavailable right now</i>",
 		"• 300.25 USDC <i>(partial: some balances are unavailable)</i>"} {
 		if !strings.Contains(m.Text, s) {
@@ -203,7 +203,7 @@ func TestTestnets(t *testing.T) {
 			e := newEnv(t, setup{config: fmt.Sprintf("plugins: {wallet: {show_testnets: %v}}", show)})
 			e.Emu.SetBalance(plugintest.Email, "80002", "USDC", "0")    // empty testnet wallet
 			e.Emu.SetBalance(plugintest.Email, "84532", "USDC", "12.5") // testnet wallet with funds
-			m := lastOf(t, e.U.Send("/balance"), "send")
+			m := e.U.Send("/balance").LastOf(t, "send")
 			if got := strings.Contains(m.Text, "Polygon Amoy"); got != show {
 				t.Errorf("empty testnet wallet shown = %v:\n%s", got, m.Text)
 			}

@@ -36,7 +36,7 @@ func TestDepositAddressWithQR(t *testing.T) {
 	u := e.U
 	polygon := walletOn(e, "137")
 	tr := kerneltest.NewTranscript(u).Replace(polygon.WalletAddress, "<address>")
-	photo := lastOf(t, tr.Send("/deposit"), "photo")
+	photo := tr.Send("/deposit").LastOf(t, "photo")
 	// EIP-681: USDC's contract on Polygon (chain 137), transfer to the address.
 	wantURI := "ethereum:0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359@137/transfer?address=" + polygon.WalletAddress
 	if got, size := decodeQR(t, photo.Photo); got != wantURI || size != 512 {
@@ -52,19 +52,19 @@ func TestDepositAddressWithQR(t *testing.T) {
 		t.Fatalf("copy button = %+v", b)
 	}
 
-	pick := lastOf(t, tr.Tap("Other network"), "send")
+	pick := tr.Tap("Other network").LastOf(t, "send")
 	tr.Check(t, "deposit_en")
 	if !strings.Contains(pick.Text, "On which network") || len(pick.AllButtons()) != 4 {
-		t.Fatalf("picker:\n%s\n%q", pick.Text, labels(pick))
+		t.Fatalf("picker:\n%s\n%q", pick.Text, pick.Labels())
 	}
-	photo = lastOf(t, u.Tap("Starknet"), "photo")
+	photo = u.Tap("Starknet").LastOf(t, "photo")
 	starknet := walletOn(e, "23434")
 	if got, _ := decodeQR(t, photo.Photo); got != starknet.WalletAddress || !strings.Contains(photo.Text, "only on Starknet,") {
 		t.Fatalf("starknet QR %q, caption:\n%s", got, photo.Text)
 	}
 
 	// /deposit <network> goes straight there; Spanish speakers get Spanish.
-	photo = lastOf(t, u.Send("/deposit base"), "photo")
+	photo = u.Send("/deposit base").LastOf(t, "photo")
 	if got, _ := decodeQR(t, photo.Photo); got != "ethereum:0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913@8453/transfer?address="+walletOn(e, "8453").WalletAddress {
 		t.Fatalf("/deposit base QR = %q", got)
 	}
@@ -75,14 +75,14 @@ func TestDepositAddressWithQR(t *testing.T) {
 
 	// From /balance, Deposit acts as /deposit.
 	u.Send("/balance")
-	if got, _ := decodeQR(t, lastOf(t, u.Tap("Deposit"), "photo").Photo); got != wantURI {
+	if got, _ := decodeQR(t, u.Tap("Deposit").LastOf(t, "photo").Photo); got != wantURI {
 		t.Fatalf("Deposit under /balance QR = %q", got)
 	}
 }
 
 func TestDepositQRSizeFromEnv(t *testing.T) {
 	e := newEnv(t, setup{env: []string{"COPPERX_BOT_PLUGINS__WALLET__QR_SIZE=256", "COPPERX_BOT_PLUGINS__WALLET__DEPOSIT_TOKEN=USDT"}})
-	photo := lastOf(t, e.U.Send("/deposit"), "photo")
+	photo := e.U.Send("/deposit").LastOf(t, "photo")
 	if _, size := decodeQR(t, photo.Photo); size != 256 {
 		t.Fatalf("QR is %dpx, want 256", size)
 	}
@@ -100,7 +100,7 @@ func TestDepositQRPaymentLinks(t *testing.T) {
 	u.Tap("New wallet")
 	u.Tap("Solana")
 	solana := walletOn(e, "1399811149")
-	photo := lastOf(t, u.Send("/deposit solana"), "photo")
+	photo := u.Send("/deposit solana").LastOf(t, "photo")
 	want := "solana:" + solana.WalletAddress + "?spl-token=EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
 	if got, _ := decodeQR(t, photo.Photo); got != want {
 		t.Fatalf("Solana QR = %q, want %q", got, want)
@@ -108,7 +108,7 @@ func TestDepositQRPaymentLinks(t *testing.T) {
 	if b := photo.AllButtons()[0]; b.Copy != solana.WalletAddress {
 		t.Fatalf("Copy gives %q, want the bare address", b.Copy)
 	}
-	photo = lastOf(t, u.Send("/deposit starknet"), "photo")
+	photo = u.Send("/deposit starknet").LastOf(t, "photo")
 	if got, _ := decodeQR(t, photo.Photo); got != walletOn(e, "23434").WalletAddress {
 		t.Fatalf("Starknet QR = %q, want the bare address", got)
 	}

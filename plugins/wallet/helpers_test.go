@@ -8,8 +8,6 @@ import (
 	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel"
-	"github.com/copperx-bot/payoutbot/kernel/fakebot"
-	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 	"github.com/copperx-bot/payoutbot/plugins/wallet"
 )
@@ -146,25 +144,4 @@ func callback(t *testing.T, name string, args ...string) string {
 		t.Fatal(err)
 	}
 	return data
-}
-
-// lastOf is the newest event of kind in r.
-func lastOf(t *testing.T, r kerneltest.Replies, kind string) *fakebot.Message {
-	t.Helper()
-	for i := len(r) - 1; i >= 0; i-- {
-		if r[i].Kind == kind {
-			return r[i].Message
-		}
-	}
-	t.Fatalf("no %q event in %v: %s", kind, r.Kinds(), r.Text())
-	return nil
-}
-
-// labels are the texts of a message's buttons, in order.
-func labels(m *fakebot.Message) []string {
-	var out []string
-	for _, b := range m.AllButtons() {
-		out = append(out, b.Text)
-	}
-	return out
 }

@@ -61,7 +61,7 @@ func TestHomeLine(t *testing.T) {
 			}
 			calls := len(e.Emu.CallsTo("GET", "/api/wallets/balances"))
 			start := time.Now()
-			m := lastOf(t, e.U.Send("/start"), "send")
+			m := e.U.Send("/start").LastOf(t, "send")
 			if took := time.Since(start); took > 3*time.Second {
 				t.Fatalf("/start took %v", took)
 			}

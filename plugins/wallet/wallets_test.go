@@ -14,7 +14,7 @@ func TestSetDefaultWithConfirm(t *testing.T) {
 			e := newEnv(t, setup{redis: backend == "redis"})
 			u := e.U
 			base := walletOn(e, "8453")
-			list := lastOf(t, u.Send("/wallets"), "send")
+			list := u.Send("/wallets").LastOf(t, "send")
 			if !strings.Contains(list.Text, "<b>Polygon</b> — <code>0x") || !strings.Contains(list.Text, "⭐ default") {
 				t.Fatalf("list:\n%s", list.Text)
 			}
@@ -22,7 +22,7 @@ func TestSetDefaultWithConfirm(t *testing.T) {
 				t.Fatalf("first button %q, want the default wallet", got)
 			}
 
-			details := lastOf(t, u.Tap("Base ·"), "edit")
+			details := u.Tap("Base ·").LastOf(t, "edit")
 			if details.ID != list.ID || !strings.Contains(details.Text, "<code>"+base.WalletAddress+"</code>") ||
 				!strings.Contains(details.Text, "• 300.00 USDC") || !strings.Contains(details.Text, `href="https://basescan.org/address/`+base.WalletAddress+`"`) {
 				t.Fatalf("details (message %d, list %d):\n%s", details.ID, list.ID, details.Text)
@@ -31,27 +31,27 @@ func TestSetDefaultWithConfirm(t *testing.T) {
 				t.Fatalf("copy button = %+v", btn)
 			}
 
-			confirm := lastOf(t, u.Tap("Make default"), "edit")
+			confirm := u.Tap("Make default").LastOf(t, "edit")
 			if confirm.ID != list.ID || !strings.Contains(confirm.Text, "Make your <b>Base</b> wallet") {
 				t.Fatalf("confirm:\n%s", confirm.Text)
 			}
 			if n := e.Posts("/api/wallets/default"); n != 0 {
 				t.Fatalf("default changed before confirming (%d calls)", n)
 			}
-			done := lastOf(t, u.Tap("Yes"), "edit")
+			done := u.Tap("Yes").LastOf(t, "edit")
 			if done.ID != list.ID || !strings.Contains(done.Text, "Your <b>Base</b> wallet is now the default.") ||
 				!strings.HasPrefix(done.AllButtons()[0].Text, "⭐ Base") {
-				t.Fatalf("updated list:\n%s\n%q", done.Text, labels(done))
+				t.Fatalf("updated list:\n%s\n%q", done.Text, done.Labels())
 			}
 			if got := defaultNetwork(e); got != "8453" {
 				t.Fatalf("emulator default = %s, want 8453", got)
 			}
 			// The details of the new default offer no "Make default".
-			details = lastOf(t, u.Tap("⭐ Base"), "edit")
-			if slices.ContainsFunc(labels(details), func(l string) bool { return strings.Contains(l, "Make default") }) {
+			details = u.Tap("⭐ Base").LastOf(t, "edit")
+			if slices.ContainsFunc(details.Labels(), func(l string) bool { return strings.Contains(l, "Make default") }) {
 				t.Fatal("default wallet offers Make default")
 			}
-			back := lastOf(t, u.Tap("Back"), "edit")
+			back := u.Tap("Back").LastOf(t, "edit")
 			if back.ID != list.ID || !strings.Contains(back.Text, "Your wallets") {
 				t.Fatalf("back:\n%s", back.Text)
 			}
@@ -64,7 +64,7 @@ func TestCancelMakeDefault(t *testing.T) {
 	e.U.Send("/wallets")
 	e.U.Tap("Base ·")
 	e.U.Tap("Make default")
-	details := lastOf(t, e.U.Tap("No"), "edit")
+	details := e.U.Tap("No").LastOf(t, "edit")
 	if !strings.Contains(details.Text, "Base wallet") {
 		t.Fatalf("after No:\n%s", details.Text)
 	}
@@ -80,13 +80,13 @@ func TestCreateWallet(t *testing.T) {
 	e := newEnv(t, setup{})
 	u := e.U
 	u.Send("/wallets")
-	choices := lastOf(t, u.Tap("New wallet"), "edit")
+	choices := u.Tap("New wallet").LastOf(t, "edit")
 	// The API offers 137, 8453, 42161, 23434, 1399811149; the demo account
 	// holds all but Solana.
-	if got := labels(choices); !slices.Equal(got, []string{"Solana", "⬅️ Back"}) {
+	if got := choices.Labels(); !slices.Equal(got, []string{"Solana", "⬅️ Back"}) {
 		t.Fatalf("new wallet choices = %q", got)
 	}
-	m := lastOf(t, u.Tap("Solana"), "edit")
+	m := u.Tap("Solana").LastOf(t, "edit")
 	solana := walletOn(e, "1399811149")
 	if !strings.Contains(m.Text, "Your new <b>Solana</b> wallet is ready.") || !strings.Contains(m.Text, solana.WalletAddress) {
 		t.Fatalf("created:\n%s", m.Text)
@@ -113,14 +113,14 @@ func TestNoWalletsAtAll(t *testing.T) {
 	e.Emu.Fail("GET", "/api/wallets", copperxtest.Fault{Status: 200, Body: "[]"})
 	e.Emu.Fail("GET", "/api/wallets/balances", copperxtest.Fault{Status: 200, Body: "[]"})
 	for _, cmd := range []string{"/balance", "/wallets", "/deposit"} {
-		m := lastOf(t, e.U.Send(cmd), "send")
-		if !strings.Contains(m.Text, "You don't have a wallet yet.") || !slices.Equal(labels(m), []string{"➕ New wallet"}) {
-			t.Fatalf("%s:\n%s\n%q", cmd, m.Text, labels(m))
+		m := e.U.Send(cmd).LastOf(t, "send")
+		if !strings.Contains(m.Text, "You don't have a wallet yet.") || !slices.Equal(m.Labels(), []string{"➕ New wallet"}) {
+			t.Fatalf("%s:\n%s\n%q", cmd, m.Text, m.Labels())
 		}
 	}
-	choices := lastOf(t, e.U.Tap("New wallet"), "edit")
+	choices := e.U.Tap("New wallet").LastOf(t, "edit")
 	if !strings.Contains(choices.Text, "New wallet") || len(choices.AllButtons()) != 6 { // 5 networks + Back
-		t.Fatalf("choices:\n%s\n%q", choices.Text, labels(choices))
+		t.Fatalf("choices:\n%s\n%q", choices.Text, choices.Labels())
 	}
 }
 
@@ -132,7 +132,7 @@ func TestForgedCallbacksRefused(t *testing.T) {
 	base := walletOn(e, "8453")
 	// Before any listing, even a wallet id of the user's is refused.
 	u.Handle(u.CallbackUpdate(1, callback(t, "setdef", base.ID))).Expect(t, "This button has expired")
-	list := lastOf(t, u.Send("/wallets"), "send")
+	list := u.Send("/wallets").LastOf(t, "send")
 	for _, forged := range [][]string{
 		{"setdef", "3f2b8c1e-0000-4000-8000-000000000000"}, {"setdef", "~9"}, {"setdef", "~-1"}, {"setdef", "~01"},
 		{"setdef"}, {"setdef", "a", "b"}, {"askdef", "nope"}, {"show", "nope"}, {"create", "999"},
