@@ -273,12 +273,13 @@ func (s *Server) deactivateSchedule(r *http.Request, sess *session) (any, error)
 // tickLocked settles processing transfers whose delay passed and runs the
 // schedules that fell due; it returns the transfers the schedules created.
 func (s *Server) tickLocked() int {
-	for _, u := range s.users {
-		for _, t := range u.transfers {
-			s.settleLocked(t)
-		}
-	}
 	now := s.now()
+	// Only the transfers still waiting are kept; one settled by other
+	// means (Settle, a fault) has a zero settleAt and drops out.
+	s.settling = slices.DeleteFunc(s.settling, func(t *transfer) bool {
+		s.settleLocked(t)
+		return t.settleAt.IsZero()
+	})
 	created := 0
 	for _, sc := range s.schedules {
 		for n := 0; sc.status == ScheduleActive && !sc.next.IsZero() && !sc.next.After(now) && n < maxCatchUp; n++ {

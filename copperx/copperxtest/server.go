@@ -170,6 +170,9 @@ type Server struct {
 	quoteKey   []byte
 	seq        int64
 	schedules  []*schedule
+	// settling lists the transfers waiting for their settle time, oldest
+	// first, so that a tick does not walk every user's transfers.
+	settling []*transfer
 
 	// offset is what Advance added to the clock, in nanoseconds.
 	offset atomic.Int64

@@ -240,3 +240,45 @@ func TestDailyLimit(t *testing.T) {
 		t.Errorf("bob %s", got)
 	}
 }
+
+// TestTickKeepsOnlyWaitingTransfers: a tick settles what is due and keeps
+// only the transfers still waiting (a transfer settled by Settle first
+// drops out), so its cost does not grow with every transfer ever made.
+func TestTickKeepsOnlyWaitingTransfers(t *testing.T) {
+	clock := newFakeClock()
+	s := newTest(t, WithClock(clock.now), WithSettleDelay(time.Minute))
+	s.SeedUser("alice@example.com")
+	c := newClient(t, s, s.IssueToken("alice@example.com"))
+	send := func() string {
+		var tr Transfer
+		c.mustOK("POST", "/api/transfers/send", map[string]string{"walletAddress": "0x" + strings.Repeat("a", 40), "amount": "100000000", "purposeCode": "self"}).decode(t, &tr)
+		return tr.ID
+	}
+	first := send()
+	s.Advance(30 * time.Second)
+	second, third := send(), send()
+	if err := s.Settle(third, StatusFailed); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.settling)
+	}
+	status := func(id string) string { tr, _ := s.TransferByID(id); return tr.Status }
+
+	s.Advance(30 * time.Second) // first is due
+	if got := [3]string{status(first), status(second), status(third)}; got != [3]string{StatusSuccess, StatusProcessing, StatusFailed} {
+		t.Fatalf("after 1m: %v", got)
+	}
+	if got := waiting(); got != 1 {
+		t.Fatalf("%d transfers waiting after 1m, want 1 (the second)", got)
+	}
+	s.Advance(30 * time.Second)
+	if got := status(second); got != StatusSuccess {
+		t.Fatalf("second is %s after its delay", got)
+	}
+	if got := waiting(); got != 0 {
+		t.Fatalf("%d transfers waiting at the end, want 0", got)
+	}
+}

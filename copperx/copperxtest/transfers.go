@@ -240,6 +240,7 @@ func (s *Server) newTransferLocked(u *user, w Transfer, settle time.Duration) *t
 	case settle > 0:
 		t.wire.Status = StatusProcessing
 		t.settleAt = now.Add(settle)
+		s.settling = append(s.settling, t)
 	case settle < 0:
 		t.wire.Status = StatusProcessing
 	case t.wire.Status == "":
