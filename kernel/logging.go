@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/lmittmann/tint"
@@ -46,24 +47,46 @@ func withLogAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
 // ContextHandler adds the attributes an update's context carries to every
 // record logged with that context, so lines written by code that only gets
 // a context.Context (the API client) still name the chat and correlation id.
-func ContextHandler(h slog.Handler) slog.Handler { return contextHandler{h} }
+func ContextHandler(h slog.Handler) slog.Handler { return contextHandler{Handler: h} }
 
-type contextHandler struct{ slog.Handler }
+// contextHandler also defers the handler's WithAttrs: the kernel gives
+// each update a logger With its chat and correlation id, and a handler
+// such as tint formats those attributes as soon as it is given them, on
+// every update, though most updates log nothing. Here they are kept
+// aside and handed over only when a record is handled.
+type contextHandler struct {
+	slog.Handler
+	pending []slog.Attr // given to WithAttrs, not yet to Handler
+}
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if attrs, ok := ctx.Value(logAttrsKey{}).([]slog.Attr); ok {
 		r = r.Clone()
 		r.AddAttrs(attrs...)
 	}
-	return h.Handler.Handle(ctx, r)
+	return h.inner().Handle(ctx, r)
+}
+
+// inner is Handler with the pending attributes.
+func (h contextHandler) inner() slog.Handler {
+	if len(h.pending) == 0 {
+		return h.Handler
+	}
+	return h.Handler.WithAttrs(h.pending)
 }
 
 func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return contextHandler{h.Handler.WithAttrs(attrs)}
+	if len(attrs) == 0 {
+		return h
+	}
+	return contextHandler{Handler: h.Handler, pending: append(slices.Clip(h.pending), attrs...)}
 }
 
 func (h contextHandler) WithGroup(name string) slog.Handler {
-	return contextHandler{h.Handler.WithGroup(name)}
+	if name == "" {
+		return h
+	}
+	return contextHandler{Handler: h.inner().WithGroup(name)}
 }
 
 func isTerminal(w io.Writer) bool {
