@@ -94,40 +94,41 @@ func (c *jsonClient) RequestWithContext(ctx context.Context, token, method strin
 		return nil, fmt.Errorf("failed to execute POST request to %s: %w", method, redactToken(err, token))
 	}
 	defer res.Body.Close()
-	var r gotgbot.Response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+	body := bodyPool.Get().(*bytes.Buffer)
+	body.Reset()
+	defer bodyPool.Put(body)
+	if _, err := body.ReadFrom(res.Body); err != nil {
+		return nil, fmt.Errorf("failed to read the response to %s (HTTP %d): %w", method, res.StatusCode, redactToken(err, token))
+	}
+	r, err := decodeResponse(method, body.Bytes())
+	if err != nil {
 		return nil, fmt.Errorf("failed to decode POST request to %s (HTTP %d): %w", method, res.StatusCode, err)
 	}
 	if !r.Ok {
 		return nil, &gotgbot.TelegramError{Method: method, Params: params, Code: r.ErrorCode, Description: r.Description, ResponseParams: r.Parameters}
 	}
-	if idOnly[method] {
-		return messageIDOnly(r.Result), nil
-	}
 	return r.Result, nil
 }
 
 // idOnly are the methods whose sent Message the kernel reads only the id
-// of (kernel/telegram.go send, edit, removeButtons): gotgbot decodes a
-// Message's some 150 fields, reply markup included, for every call, so
-// the result is cut down to what identifies the message first.
+// of (kernel/telegram.go send, edit, editButtons): gotgbot decodes a
+// Message's some 150 fields, reply markup included, so for these the
+// result is cut down to what identifies the message, in the same pass
+// that decodes the response.
 var idOnly = map[string]bool{"sendMessage": true, "editMessageText": true, "editMessageReplyMarkup": true}
 
-// messageIDOnly is result, a Message, as {"message_id","date","chat"}; a
-// result that is not a Message (true, for an inline message's edit) is
-// returned as it is.
-func messageIDOnly(result json.RawMessage) json.RawMessage {
-	var m struct {
-		MessageID int64 `json:"message_id"`
-		Date      int64 `json:"date"`
-		Chat      struct {
-			ID   int64  `json:"id"`
-			Type string `json:"type"`
-		} `json:"chat"`
-	}
-	if len(result) == 0 || result[0] != '{' || json.Unmarshal(result, &m) != nil {
-		return result
-	}
+// sentMessage is what identifies a sent message.
+type sentMessage struct {
+	MessageID int64 `json:"message_id"`
+	Date      int64 `json:"date"`
+	Chat      struct {
+		ID   int64  `json:"id"`
+		Type string `json:"type"`
+	} `json:"chat"`
+}
+
+// json is m as a Message with only these fields.
+func (m *sentMessage) json() json.RawMessage {
 	out := make([]byte, 0, 96)
 	out = append(out, `{"message_id":`...)
 	out = strconv.AppendInt(out, m.MessageID, 10)
@@ -138,6 +139,33 @@ func messageIDOnly(result json.RawMessage) json.RawMessage {
 	out = append(out, `,"type":`...)
 	out = strconv.AppendQuote(out, m.Chat.Type)
 	return append(out, "}}"...)
+}
+
+// decodeResponse decodes a Bot API response; the result is a copy, never
+// body's bytes. For an idOnly method, a Message result comes back as
+// {"message_id","date","chat"}; any other result (true, for an inline
+// message's edit) as it is.
+func decodeResponse(method string, body []byte) (gotgbot.Response, error) {
+	if idOnly[method] {
+		var r struct {
+			Ok          bool                        `json:"ok"`
+			Result      *sentMessage                `json:"result"`
+			ErrorCode   int                         `json:"error_code"`
+			Description string                      `json:"description"`
+			Parameters  *gotgbot.ResponseParameters `json:"parameters"`
+		}
+		// A result that is not an object fails here and is decoded below.
+		if json.Unmarshal(body, &r) == nil && (!r.Ok || r.Result != nil) {
+			out := gotgbot.Response{Ok: r.Ok, ErrorCode: r.ErrorCode, Description: r.Description, Parameters: r.Parameters}
+			if r.Result != nil {
+				out.Result = r.Result.json()
+			}
+			return out, nil
+		}
+	}
+	var r gotgbot.Response
+	err := json.Unmarshal(body, &r)
+	return r, err
 }
 
 // redactToken keeps the bot token out of an error (a url.Error names the

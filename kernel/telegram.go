@@ -95,22 +95,25 @@ func (k *Kernel) newBot() error {
 // telegram.request_timeout.
 func replyCtx(c *Ctx) context.Context { return context.WithoutCancel(c) }
 
-func htmlOpts() *gotgbot.LinkPreviewOptions { return &gotgbot.LinkPreviewOptions{IsDisabled: true} }
+// The kernel's own sends and edits call the Bot API client with their
+// parameters rather than through gotgbot's methods, which decode the
+// Message Telegram returns in full (some 150 fields) where the kernel reads
+// only its id. The parameters are those gotgbot's methods send.
 
 func (k *Kernel) send(c *Ctx, chatID int64, text string, kb *Keyboard) (int64, error) {
 	mk, err := kb.markup()
 	if err != nil {
 		return 0, err
 	}
-	opts := &gotgbot.SendMessageOpts{ParseMode: gotgbot.ParseModeHTML, LinkPreviewOptions: htmlOpts()}
+	params := map[string]any{"chat_id": chatID, "text": text, "parse_mode": gotgbot.ParseModeHTML, "link_preview_options": noPreview}
 	if mk != nil {
-		opts.ReplyMarkup = *mk
+		params["reply_markup"] = *mk
 	}
-	m, err := k.bot.SendMessageWithContext(replyCtx(c), chatID, text, opts)
+	id, err := k.callForMessage(replyCtx(c), "sendMessage", params)
 	if err != nil {
 		return 0, fmt.Errorf("sendMessage: %w", err)
 	}
-	return m.MessageId, nil
+	return id, nil
 }
 
 func (k *Kernel) edit(c *Ctx, chatID, messageID int64, text string, kb *Keyboard) error {
@@ -118,12 +121,12 @@ func (k *Kernel) edit(c *Ctx, chatID, messageID int64, text string, kb *Keyboard
 	if err != nil {
 		return err
 	}
-	opts := &gotgbot.EditMessageTextOpts{ChatId: chatID, MessageId: messageID, Text: text,
-		ParseMode: gotgbot.ParseModeHTML, LinkPreviewOptions: htmlOpts()}
+	params := map[string]any{"chat_id": chatID, "message_id": messageID, "text": text,
+		"parse_mode": gotgbot.ParseModeHTML, "link_preview_options": noPreview}
 	if mk != nil {
-		opts.ReplyMarkup = *mk
+		params["reply_markup"] = *mk
 	}
-	_, _, err = k.bot.EditMessageTextWithContext(replyCtx(c), opts)
+	_, err = k.callForMessage(replyCtx(c), "editMessageText", params)
 	if err != nil && strings.Contains(err.Error(), "message is not modified") {
 		return nil // Refresh with nothing new is not a failure
 	}
@@ -131,6 +134,29 @@ func (k *Kernel) edit(c *Ctx, chatID, messageID int64, text string, kb *Keyboard
 		return fmt.Errorf("editMessageText: %w", err)
 	}
 	return nil
+}
+
+// noPreview turns off link previews in the kernel's messages.
+var noPreview = &gotgbot.LinkPreviewOptions{IsDisabled: true}
+
+// callForMessage calls a method that returns the Message it sent or
+// edited, and returns that message's id (0 when Telegram answers true, as
+// for an inline message's edit).
+func (k *Kernel) callForMessage(ctx context.Context, method string, params map[string]any) (int64, error) {
+	raw, err := k.bot.RequestWithContext(ctx, method, params, nil)
+	if err != nil {
+		return 0, err
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return 0, nil
+	}
+	var m struct {
+		MessageID int64 `json:"message_id"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return 0, fmt.Errorf("decode the sent message: %w", err)
+	}
+	return m.MessageID, nil
 }
 
 func (k *Kernel) removeButtons(c *Ctx, chatID, messageID int64) error {
@@ -145,8 +171,8 @@ func (k *Kernel) editButtons(c *Ctx, chatID, messageID int64, kb *Keyboard) erro
 	if mk == nil {
 		mk = &gotgbot.InlineKeyboardMarkup{InlineKeyboard: [][]gotgbot.InlineKeyboardButton{}}
 	}
-	_, _, err = k.bot.EditMessageReplyMarkupWithContext(replyCtx(c), &gotgbot.EditMessageReplyMarkupOpts{
-		ChatId: chatID, MessageId: messageID, ReplyMarkup: *mk})
+	_, err = k.callForMessage(replyCtx(c), "editMessageReplyMarkup",
+		map[string]any{"chat_id": chatID, "message_id": messageID, "reply_markup": *mk})
 	if err != nil && !strings.Contains(err.Error(), "message is not modified") {
 		return fmt.Errorf("editMessageReplyMarkup: %w", err)
 	}
