@@ -221,27 +221,58 @@ func (k *Kernel) sendDocument(c *Ctx, chatID int64, name string, data []byte, ca
 // typingAfter shows "typing…" in the chat when the update is still being
 // handled after delay (a slow CopperX call), renewed every 4.5 seconds
 // (Telegram shows it for 5) until stop is called.
+//
+// A timer runs the first call, not a goroutine waiting on one: most
+// updates are answered well before delay, and then nothing ran at all.
 func (k *Kernel) typingAfter(c *Ctx, delay time.Duration) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.WithoutCancel(c), k.cfg.Telegram.RequestTimeout)
-				if _, err := k.bot.SendChatActionWithContext(ctx, c.ChatID, "typing", nil); err != nil {
-					c.Log.Debug("sendChatAction failed", "err", err)
-				}
-				cancel()
-				t.Reset(4500 * time.Millisecond)
-			}
+	ty := &typing{}
+	ty.mu.Lock()
+	defer ty.mu.Unlock()
+	ty.timer = time.AfterFunc(delay, func() {
+		if !ty.begin() {
+			return
 		}
+		defer ty.running.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c), k.cfg.Telegram.RequestTimeout)
+		defer cancel()
+		if _, err := k.bot.SendChatActionWithContext(ctx, c.ChatID, "typing", nil); err != nil {
+			c.Log.Debug("sendChatAction failed", "err", err)
+		}
+		ty.mu.Lock()
+		if !ty.stopped {
+			ty.timer.Reset(4500 * time.Millisecond)
+		}
+		ty.mu.Unlock()
 	})
-	return func() { close(done); wg.Wait() }
+	return ty.stop
+}
+
+// typing is one update's "typing…" timer.
+type typing struct {
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+	running sync.WaitGroup // a sendChatAction in flight
+}
+
+// begin reports whether the timer may send (not stopped), counting the send.
+func (ty *typing) begin() bool {
+	ty.mu.Lock()
+	defer ty.mu.Unlock()
+	if ty.stopped {
+		return false
+	}
+	ty.running.Add(1)
+	return true
+}
+
+// stop ends the timer and waits for a send in flight.
+func (ty *typing) stop() {
+	ty.mu.Lock()
+	ty.stopped = true
+	ty.timer.Stop()
+	ty.mu.Unlock()
+	ty.running.Wait()
 }
 
 func (k *Kernel) answer(c *Ctx, id, text string, alert bool) {
