@@ -16,6 +16,7 @@ type Memory struct {
 	mu     sync.Mutex
 	items  map[string]*item
 	locks  map[string]*memLock
+	sets   map[string]map[string]struct{}
 	seen   map[string]*seenSet  // turns: handled update ids per user
 	tat    map[string]time.Time // turns: the default limit per user
 	closed bool
@@ -65,6 +66,7 @@ func NewMemory(opts ...MemoryOption) *Memory {
 		now:   cfg.now,
 		items: make(map[string]*item),
 		locks: make(map[string]*memLock),
+		sets:  make(map[string]map[string]struct{}),
 		seen:  make(map[string]*seenSet),
 		tat:   make(map[string]time.Time),
 		stop:  make(chan struct{}),
@@ -242,9 +244,75 @@ func (m *Memory) Delete(ctx context.Context, keys ...string) error {
 	}
 	for _, k := range keys {
 		delete(m.items, k)
+		delete(m.sets, k)
 	}
 	return nil
 }
+
+// AddMember implements Sets.
+func (m *Memory) AddMember(ctx context.Context, key, member string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(ctx); err != nil {
+		return false, fmt.Errorf("store: add to %q: %w", key, err)
+	}
+	if m.lookup(key, m.now()) != nil {
+		return false, fmt.Errorf("store: add to %q: %w", key, errNotASet)
+	}
+	set, ok := m.sets[key]
+	if !ok {
+		set = map[string]struct{}{}
+		m.sets[key] = set
+	}
+	if _, ok := set[member]; ok {
+		return false, nil
+	}
+	set[member] = struct{}{}
+	return true, nil
+}
+
+// RemoveMember implements Sets.
+func (m *Memory) RemoveMember(ctx context.Context, key, member string) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(ctx); err != nil {
+		return 0, fmt.Errorf("store: remove from %q: %w", key, err)
+	}
+	if m.lookup(key, m.now()) != nil {
+		return 0, fmt.Errorf("store: remove from %q: %w", key, errNotASet)
+	}
+	set := m.sets[key]
+	delete(set, member)
+	if len(set) == 0 {
+		delete(m.sets, key)
+	}
+	return int64(len(set)), nil
+}
+
+// Members implements Sets.
+func (m *Memory) Members(ctx context.Context, key string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.check(ctx); err != nil {
+		return nil, fmt.Errorf("store: members of %q: %w", key, err)
+	}
+	if m.lookup(key, m.now()) != nil {
+		return nil, fmt.Errorf("store: members of %q: %w", key, errNotASet)
+	}
+	set := m.sets[key]
+	if len(set) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(set))
+	for member := range set {
+		out = append(out, member)
+	}
+	return out, nil
+}
+
+// errNotASet is the Memory store's answer to a set operation on a key that
+// holds a value (Redis answers WRONGTYPE).
+var errNotASet = errors.New("the key holds a value, not a set")
 
 // Lock implements Store. Waiters block on a channel that is closed when
 // the holder unlocks (or on a timer until the holder's lock expires); there

@@ -169,6 +169,42 @@ const (
 	unlockTimeout  = 5 * time.Second
 )
 
+// AddMember implements Sets.
+func (r *Redis) AddMember(ctx context.Context, key, member string) (bool, error) {
+	n, err := r.rdb.SAdd(ctx, r.prefix+key, member).Result()
+	if err != nil {
+		return false, fmt.Errorf("store: add to %q: %w", key, err)
+	}
+	return n == 1, nil
+}
+
+// RemoveMember implements Sets: SREM and SCARD in one MULTI, so the count
+// is the one this removal left.
+func (r *Redis) RemoveMember(ctx context.Context, key, member string) (int64, error) {
+	k := r.prefix + key
+	var left *redis.IntCmd
+	if _, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SRem(ctx, k, member)
+		left = p.SCard(ctx, k)
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("store: remove from %q: %w", key, err)
+	}
+	return left.Val(), nil
+}
+
+// Members implements Sets.
+func (r *Redis) Members(ctx context.Context, key string) ([]string, error) {
+	members, err := r.rdb.SMembers(ctx, r.prefix+key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: members of %q: %w", key, err)
+	}
+	if len(members) == 0 {
+		return nil, nil
+	}
+	return members, nil
+}
+
 // Lock implements Store with SET NX PX and a random token, retrying with
 // jittered exponential backoff (2ms to 50ms) until ctx ends. unlock deletes
 // the key only if it still holds our token.

@@ -49,6 +49,8 @@ type Store interface {
 	// lock expired and was taken by another does not release the new one.
 	// Locks live in their own namespace: Lock("k") does not touch value "k".
 	Lock(ctx context.Context, key string, ttl time.Duration) (*Lease, error)
+	// Sets keep sets of strings: for indexes that grow with the users.
+	Sets
 	// BeginTurn and EndTurn take and end a user's turn to handle an
 	// update, in one round trip each (see Turns).
 	Turns
@@ -57,6 +59,23 @@ type Store interface {
 	// Close releases resources held by the store itself (the Memory sweeper);
 	// Redis does not close the client it was given.
 	Close() error
+}
+
+// Sets keep unordered sets of strings by key. Adding or removing a member
+// costs the same whatever the set's size (one round trip in Redis), where
+// a value read, changed and written back grows with what it holds. Sets
+// share the keys' namespace with values (Delete removes either; a key
+// holds a value or a set, not both) and never expire.
+type Sets interface {
+	// AddMember adds member to the set at key, creating it; added is
+	// false when it was there already.
+	AddMember(ctx context.Context, key, member string) (added bool, err error)
+	// RemoveMember takes member out of the set (a set with no member left
+	// is gone) and returns how many members remain.
+	RemoveMember(ctx context.Context, key, member string) (left int64, err error)
+	// Members lists the set's members in no particular order; a missing
+	// key has none.
+	Members(ctx context.Context, key string) ([]string, error)
 }
 
 // ErrConflict is returned by CompareAndSwap when the stored version differs.

@@ -158,7 +158,7 @@ func (n *Notify) Setup(r *kernel.Registrar) error {
 	}
 	n.log = slog.New(quietOnCancel{r.Logger().Handler()})
 	n.store = r.Store()
-	n.subscriptions = subscriptionStore{store: n.store, cache: newShardCache()}
+	n.subscriptions = subscriptionStore{store: n.store}
 	n.replicas = registry{store: n.store, id: newReplicaID(), ttl: heartbeatTTLs * n.cfg.HeartbeatInterval}
 	n.notifier = r.Notifier()
 	n.sessions = r.Sessions()

@@ -1,16 +1,14 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"maps"
 	"slices"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/copperx-bot/payoutbot/kernel/store"
@@ -19,11 +17,15 @@ import (
 // Who is subscribed lives in the shared store, so every replica sees it:
 //
 //	notify:sub:<userID>     one subscription (JSON): chat, organization, language, on/off, since
-//	notify:orgs:<00..63>    the index, in shards: organization → its subscribed user ids
-//	                        (JSON), each shard updated with CompareAndSwap
+//	notify:members:<org>    set: the organization's subscribed user ids
+//	notify:index:<00..63>   sets: the index, "<user>:<org>" pairs in 64 shards by
+//	                        organization, read whole by the resync
 //	notify:orgs             written after every change of the index: its version tells
 //	                        a replica that the index changed (one read per heartbeat)
 //	notify:last:<org>       newest deposit time the catch-up has handled
+//
+// A login or logout adds or removes one member of two sets: its cost does
+// not grow with the number of users.
 //
 // Tokens are never stored here: they stay in the kernel's sessions.
 // (The deposit marks and the replicas' keys are described in delivery.go
@@ -31,11 +33,13 @@ import (
 
 const (
 	indexKey = "notify:orgs"
-	// indexShards splits the index so that a login rewrites one small
-	// value and logins of different organizations rarely conflict.
+	// indexShards splits the index so that no set holds every user.
 	indexShards = 64
-	// legacyIndexKey is the index of earlier versions (a list of user
-	// ids); a replica that finds it moves it into the shards.
+	// legacyShardKey is the index of the previous version: JSON values
+	// (organization → user ids) under notify:orgs:<00..63>, rewritten
+	// whole at each login; legacyIndexKey the one before (a list of user
+	// ids). A replica that finds either moves it into the sets.
+	legacyShardKey = "notify:orgs:%02d"
 	legacyIndexKey = "notify:subs"
 	// casTries bounds the retries of a CompareAndSwap under contention.
 	casTries = 50
@@ -55,6 +59,8 @@ func subscriptionKey(user int64) string { return "notify:sub:" + strconv.FormatI
 
 func lastKey(org string) string { return "notify:last:" + org }
 
+func membersKey(org string) string { return "notify:members:" + org }
+
 // shardOf is the index shard that lists org.
 func shardOf(org string) int {
 	h := fnv.New32a()
@@ -62,59 +68,24 @@ func shardOf(org string) int {
 	return int(h.Sum32() % indexShards)
 }
 
-func shardKey(shard int) string { return fmt.Sprintf("%s:%02d", indexKey, shard) }
+func shardKey(shard int) string { return fmt.Sprintf("notify:index:%02d", shard) }
 
-// orgIndex is organization → subscribed user ids.
+// pair is an index entry: the user first, as an organization id could
+// hold any character.
+func pair(org string, user int64) string { return strconv.FormatInt(user, 10) + ":" + org }
+
+func parsePair(p string) (org string, user int64, ok bool) {
+	u, org, found := strings.Cut(p, ":")
+	user, err := strconv.ParseInt(u, 10, 64)
+	return org, user, found && err == nil && org != ""
+}
+
+// orgIndex is organization → subscribed user ids (ascending).
 type orgIndex map[string][]int64
 
 // subscriptionStore reads and writes subscriptions in the shared store.
-// cache, when set, keeps the shards this replica decoded or wrote.
 type subscriptionStore struct {
 	store store.Store
-	cache *shardCache
-}
-
-// shardCache holds decoded index shards with the bytes they were decoded
-// from: a shard read again with the same bytes is not decoded again (the
-// bytes, not the version, are compared: versions start again at 1 when a
-// key is created anew, after a Redis restart say). Every login reads its
-// organization's shard twice (to add the user, then to authorize the
-// channel), and a shard holds users/64 organizations, so without it a
-// login's cost grew with the number of users.
-type shardCache struct {
-	mu     sync.Mutex
-	shards map[int]cachedShard
-}
-
-type cachedShard struct {
-	raw  []byte
-	orgs orgIndex
-}
-
-func newShardCache() *shardCache { return &shardCache{shards: map[int]cachedShard{}} }
-
-// get returns the shard decoded from raw, if kept.
-func (c *shardCache) get(shard int, raw []byte) (orgIndex, bool) {
-	if c == nil {
-		return nil, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.shards[shard]; ok && bytes.Equal(e.raw, raw) {
-		return e.orgs, true
-	}
-	return nil, false
-}
-
-// put keeps orgs as the shard decoded from raw; neither is modified
-// afterwards.
-func (c *shardCache) put(shard int, raw []byte, orgs orgIndex) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.shards[shard] = cachedShard{raw: raw, orgs: orgs}
 }
 
 // get returns the user's subscription, or nil.
@@ -172,93 +143,43 @@ func (s subscriptionStore) remove(ctx context.Context, user int64) (removed *sub
 	return removed, err == nil && left == 0, err
 }
 
-// addMember lists user under org.
+// addMember lists user under org: in the organization's set first, then in
+// the index, so that an organization the index lists has its members.
 func (s subscriptionStore) addMember(ctx context.Context, org string, user int64) error {
-	_, err := s.updateShard(ctx, org, func(orgs orgIndex) bool {
-		if slices.Contains(orgs[org], user) {
-			return false
-		}
-		orgs[org] = append(orgs[org], user)
-		slices.Sort(orgs[org])
-		return true
-	})
-	return err
-}
-
-// removeMember takes user off org's list; left is how many remain.
-func (s subscriptionStore) removeMember(ctx context.Context, org string, user int64) (left int, err error) {
-	orgs, err := s.updateShard(ctx, org, func(orgs orgIndex) bool {
-		i := slices.Index(orgs[org], user)
-		if i < 0 {
-			return false
-		}
-		orgs[org] = slices.Delete(orgs[org], i, i+1)
-		if len(orgs[org]) == 0 {
-			delete(orgs, org)
-		}
-		return true
-	})
-	return len(orgs[org]), err
-}
-
-// readShard returns one shard of the index and its version. The shard may
-// be shared with the cache: callers must not modify it.
-func (s subscriptionStore) readShard(ctx context.Context, shard int) (orgIndex, int64, error) {
-	raw, ver, err := s.store.Get(ctx, shardKey(shard), 0)
+	inOrg, err := s.store.AddMember(ctx, membersKey(org), strconv.FormatInt(user, 10))
 	if err != nil {
-		return nil, 0, fmt.Errorf("load index: %w", err)
+		return fmt.Errorf("save index: %w", err)
 	}
-	if raw == nil {
-		return orgIndex{}, ver, nil
+	inIndex, err := s.store.AddMember(ctx, shardKey(shardOf(org)), pair(org, user))
+	if err != nil {
+		return fmt.Errorf("save index: %w", err)
 	}
-	if orgs, ok := s.cache.get(shard, raw); ok {
-		return orgs, ver, nil
+	if inOrg || inIndex {
+		return s.changed(ctx)
 	}
-	orgs := orgIndex{}
-	if err := json.Unmarshal(raw, &orgs); err != nil {
-		return nil, 0, fmt.Errorf("decode %s: %w", shardKey(shard), err)
-	}
-	s.cache.put(shard, raw, orgs)
-	return orgs, ver, nil
+	return nil
 }
 
-// updateShard changes org's shard with CompareAndSwap, retrying on
-// conflicts; change may touch only orgs[org] (the one list copied from
-// the cached shard) and reports whether it changed anything. It returns the
-// shard as it now stands, and marks the index as changed.
-func (s subscriptionStore) updateShard(ctx context.Context, org string, change func(orgIndex) bool) (orgIndex, error) {
-	shard := shardOf(org)
-	for range casTries {
-		read, ver, err := s.readShard(ctx, shard)
-		if err != nil {
-			return nil, err
-		}
-		// change edits a copy: the shard read may be the cache's. Only
-		// org's list changes, so only it is copied deeply.
-		orgs := maps.Clone(read)
-		if users, ok := read[org]; ok {
-			orgs[org] = slices.Clone(users)
-		}
-		if !change(orgs) {
-			return orgs, nil
-		}
-		b, _ := json.Marshal(orgs)
-		_, err = s.store.CompareAndSwap(ctx, shardKey(shard), b, ver, 0)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("save index: %w", err)
-		}
-		s.cache.put(shard, b, orgs)
-		// After the shard: a replica that read this version first reads
-		// the new shard when it sees the version move.
-		if err := s.store.Set(ctx, indexKey, []byte("1"), 0); err != nil {
-			return nil, fmt.Errorf("mark the index changed: %w", err)
-		}
-		return orgs, nil
+// removeMember takes user off org's lists (the index first); left is how
+// many remain in org.
+func (s subscriptionStore) removeMember(ctx context.Context, org string, user int64) (left int, err error) {
+	if _, err := s.store.RemoveMember(ctx, shardKey(shardOf(org)), pair(org, user)); err != nil {
+		return 0, fmt.Errorf("save index: %w", err)
 	}
-	return nil, errors.New("save index: too many concurrent changes")
+	n, err := s.store.RemoveMember(ctx, membersKey(org), strconv.FormatInt(user, 10))
+	if err != nil {
+		return 0, fmt.Errorf("save index: %w", err)
+	}
+	return int(n), s.changed(ctx)
+}
+
+// changed marks the index as changed: a replica that read the index before
+// reads it again when it sees the version move.
+func (s subscriptionStore) changed(ctx context.Context) error {
+	if err := s.store.Set(ctx, indexKey, []byte("1"), 0); err != nil {
+		return fmt.Errorf("mark the index changed: %w", err)
+	}
+	return nil
 }
 
 // indexVersion changes whenever the index does.
@@ -279,24 +200,36 @@ func (s subscriptionStore) index(ctx context.Context) (orgIndex, int64, error) {
 	}
 	all := orgIndex{}
 	for shard := range indexShards {
-		orgs, _, err := s.readShard(ctx, shard)
+		pairs, err := s.store.Members(ctx, shardKey(shard))
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("load index: %w", err)
 		}
-		for org, users := range orgs {
-			all[org] = slices.Clip(users) // the cache's: an append must not write into it
+		for _, p := range pairs {
+			if org, user, ok := parsePair(p); ok {
+				all[org] = append(all[org], user)
+			}
 		}
+	}
+	for _, users := range all {
+		slices.Sort(users)
 	}
 	return all, ver, nil
 }
 
-// members lists the users subscribed in org.
+// members lists the users subscribed in org, ascending.
 func (s subscriptionStore) members(ctx context.Context, org string) ([]int64, error) {
-	orgs, _, err := s.readShard(ctx, shardOf(org))
+	ids, err := s.store.Members(ctx, membersKey(org))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load index: %w", err)
 	}
-	return orgs[org], nil
+	users := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if user, err := strconv.ParseInt(id, 10, 64); err == nil {
+			users = append(users, user)
+		}
+	}
+	slices.Sort(users)
+	return users, nil
 }
 
 // ofOrg returns the subscriptions of one organization.
@@ -318,18 +251,44 @@ func (s subscriptionStore) ofOrg(ctx context.Context, org string) ([]subscriptio
 	return out, nil
 }
 
-// migrate moves the index of earlier versions (notify:subs, user ids)
-// into the shards, once; it reports how many subscriptions it moved.
+// migrate moves the indexes of earlier versions into the sets, once: the
+// JSON shards of the previous version (notify:orgs:NN) and the list of
+// user ids before it (notify:subs). It reports how many entries it moved.
 func (s subscriptionStore) migrate(ctx context.Context) (int, error) {
+	moved := 0
+	for shard := range indexShards {
+		key := fmt.Sprintf(legacyShardKey, shard)
+		raw, _, err := s.store.Get(ctx, key, 0)
+		if err != nil {
+			return moved, err
+		}
+		if raw == nil {
+			continue
+		}
+		orgs := orgIndex{}
+		if err := json.Unmarshal(raw, &orgs); err != nil {
+			return moved, fmt.Errorf("decode %s: %w", key, err)
+		}
+		for org, users := range orgs {
+			for _, user := range users {
+				if err := s.addMember(ctx, org, user); err != nil {
+					return moved, err
+				}
+				moved++
+			}
+		}
+		if err := s.store.Delete(ctx, key); err != nil {
+			return moved, err
+		}
+	}
 	raw, _, err := s.store.Get(ctx, legacyIndexKey, 0)
 	if err != nil || raw == nil {
-		return 0, err
+		return moved, err
 	}
 	var users []int64
 	if err := json.Unmarshal(raw, &users); err != nil {
-		return 0, fmt.Errorf("decode %s: %w", legacyIndexKey, err)
+		return moved, fmt.Errorf("decode %s: %w", legacyIndexKey, err)
 	}
-	moved := 0
 	for _, user := range users {
 		entry, err := s.get(ctx, user)
 		if err != nil {

@@ -12,9 +12,9 @@ import (
 )
 
 // TestIndexConcurrent: the index survives concurrent logins and logouts
-// in a few organizations (CompareAndSwap per shard).
+// in a few organizations.
 func TestIndexConcurrent(t *testing.T) {
-	s := subscriptionStore{store: store.NewMemory(), cache: newShardCache()}
+	s := subscriptionStore{store: store.NewMemory()}
 	ctx := context.Background()
 	done := make(chan error)
 	for i := range 30 {
@@ -168,82 +168,136 @@ func TestCatchUpMark(t *testing.T) {
 	}
 }
 
-// TestShardCache: two replicas, each with its cache, on one store: each
-// sees the other's changes; a shard deleted and written anew (versions
-// start again at 1, as after a Redis restart) is not mistaken for the one
-// cached at the same version; and what a reader gets from the cache is
-// never changed by a later write.
-func TestShardCache(t *testing.T) {
+// opStore records what a subscriptionStore asks of the store: each call,
+// and the bytes of each value written.
+type opStore struct {
+	store.Store
+	calls   int
+	written int
+}
+
+func (o *opStore) Get(ctx context.Context, key string, ttl time.Duration) ([]byte, int64, error) {
+	o.calls++
+	return o.Store.Get(ctx, key, ttl)
+}
+
+func (o *opStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	o.calls++
+	o.written += len(value)
+	return o.Store.Set(ctx, key, value, ttl)
+}
+
+func (o *opStore) CompareAndSwap(ctx context.Context, key string, value []byte, version int64, ttl time.Duration) (int64, error) {
+	o.calls++
+	o.written += len(value)
+	return o.Store.CompareAndSwap(ctx, key, value, version, ttl)
+}
+
+func (o *opStore) AddMember(ctx context.Context, key, member string) (bool, error) {
+	o.calls++
+	o.written += len(member)
+	return o.Store.AddMember(ctx, key, member)
+}
+
+func (o *opStore) RemoveMember(ctx context.Context, key, member string) (int64, error) {
+	o.calls++
+	return o.Store.RemoveMember(ctx, key, member)
+}
+
+func (o *opStore) Members(ctx context.Context, key string) ([]string, error) {
+	o.calls++
+	members, err := o.Store.Members(ctx, key)
+	for _, m := range members {
+		o.written += len(m) // read, but counted: it grows with the set
+	}
+	return members, err
+}
+
+// TestLoginCostIsConstant: a login, an organization switch and a logout
+// ask the same of the store, call for call and byte for byte, whether 10
+// or 5,000 others are subscribed (the previous index rewrote a shard of
+// users/64 organizations at each login).
+func TestLoginCostIsConstant(t *testing.T) {
+	ctx := context.Background()
+	measure := func(others int) [3][2]int {
+		st := &opStore{Store: store.NewMemory()}
+		s := subscriptionStore{store: st}
+		for i := range others {
+			if _, err := s.save(ctx, subscription{User: int64(1000 + i), Org: fmt.Sprintf("org-%04d", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var out [3][2]int
+		for i, step := range []func() error{
+			func() error { _, err := s.save(ctx, subscription{User: 1, Org: "org-0001"}); return err },
+			func() error { _, err := s.save(ctx, subscription{User: 1, Org: "org-0002"}); return err },
+			func() error { _, _, err := s.remove(ctx, 1); return err },
+		} {
+			st.calls, st.written = 0, 0
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+			out[i] = [2]int{st.calls, st.written}
+		}
+		return out
+	}
+	small, large := measure(10), measure(5000)
+	if small != large {
+		t.Fatalf("store calls and bytes of login, switch, logout: %v with 10 others, %v with 5,000", small, large)
+	}
+}
+
+// TestMigrateJSONShards: the previous version's index (JSON shards under
+// notify:orgs:NN) moves into the sets once, and its keys are gone.
+func TestMigrateJSONShards(t *testing.T) {
 	ctx := context.Background()
 	st := store.NewMemory()
-	a := subscriptionStore{store: st, cache: newShardCache()}
-	b := subscriptionStore{store: st, cache: newShardCache()}
-	members := func(s subscriptionStore, org string) []int64 {
-		t.Helper()
-		got, err := s.members(ctx, org)
-		if err != nil {
-			t.Fatal(err)
+	s := subscriptionStore{store: st}
+	old := map[int]orgIndex{}
+	for org, users := range (orgIndex{"a": {1, 2}, "b": {3}, "c:with:colons": {4}}) {
+		if old[shardOf(org)] == nil {
+			old[shardOf(org)] = orgIndex{}
 		}
-		return got
+		old[shardOf(org)][org] = users
 	}
-	if err := a.addMember(ctx, "org-x", 1); err != nil {
-		t.Fatal(err)
-	}
-	seen := members(a, "org-x") // from a's cache
-	if err := b.addMember(ctx, "org-x", 2); err != nil {
-		t.Fatal(err)
-	}
-	if got := members(a, "org-x"); !slices.Equal(got, []int64{1, 2}) {
-		t.Fatalf("a sees %v after b's change, want [1 2]", got)
-	}
-	if !slices.Equal(seen, []int64{1}) {
-		t.Fatalf("a list read earlier changed under its reader: %v", seen)
-	}
-	if _, err := a.removeMember(ctx, "org-x", 1); err != nil {
-		t.Fatal(err)
-	}
-	if got := members(b, "org-x"); !slices.Equal(got, []int64{2}) {
-		t.Fatalf("b sees %v after a's removal, want [2]", got)
-	}
-
-	// A removal by the same replica, whose cache holds the list a reader
-	// has: the reader's list stays as it was (slices.Delete would shift it
-	// in place were the cached list edited).
-	for _, u := range []int64{3, 4} {
-		if err := a.addMember(ctx, "org-y", u); err != nil {
+	for shard, orgs := range old {
+		b, _ := json.Marshal(orgs)
+		if err := st.Set(ctx, fmt.Sprintf(legacyShardKey, shard), b, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	before := members(a, "org-y")
-	if _, err := a.removeMember(ctx, "org-y", 3); err != nil {
-		t.Fatal(err)
+	moved, err := s.migrate(ctx)
+	if err != nil || moved != 4 {
+		t.Fatalf("migrate = %d, %v; want 4", moved, err)
 	}
-	if !slices.Equal(before, []int64{3, 4}) {
-		t.Fatalf("a list read before a removal became %v", before)
-	}
-	if got := members(a, "org-y"); !slices.Equal(got, []int64{4}) {
-		t.Fatalf("after the removal a sees %v, want [4]", got)
-	}
-
-	// Recreated at the same version with other contents.
-	shard := shardOf("org-x")
-	_, ver, err := a.readShard(ctx, shard)
+	index, _, err := s.index(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Delete(ctx, shardKey(shard)); err != nil {
-		t.Fatal(err)
+	if want := (orgIndex{"a": {1, 2}, "b": {3}, "c:with:colons": {4}}); fmt.Sprint(index) != fmt.Sprint(want) {
+		t.Fatalf("index = %v, want %v", index, want)
 	}
-	for i := range ver {
-		other, _ := json.Marshal(orgIndex{"org-x": {int64(100 + i)}})
-		if err := st.Set(ctx, shardKey(shard), other, 0); err != nil {
-			t.Fatal(err)
+	if users, err := s.members(ctx, "c:with:colons"); err != nil || !slices.Equal(users, []int64{4}) {
+		t.Fatalf("members = %v, %v", users, err)
+	}
+	for shard := range old {
+		if raw, _, _ := st.Get(ctx, fmt.Sprintf(legacyShardKey, shard), 0); raw != nil {
+			t.Fatalf("shard %d of the previous index is still there", shard)
 		}
 	}
-	if _, now, _ := a.readShard(ctx, shard); now != ver {
-		t.Fatalf("the test needs the same version again: %d, was %d", now, ver)
+	if moved, err := s.migrate(ctx); moved != 0 || err != nil {
+		t.Fatalf("second migrate = %d, %v", moved, err)
 	}
-	if got := members(a, "org-x"); !slices.Equal(got, []int64{100 + ver - 1}) {
-		t.Fatalf("after the shard was written anew a sees %v", got)
-	}
+}
+
+func FuzzParsePair(f *testing.F) {
+	f.Add("org-1", int64(7))
+	f.Add("a:b:c", int64(-1))
+	f.Add("", int64(0))
+	f.Fuzz(func(t *testing.T, org string, user int64) {
+		got, u, ok := parsePair(pair(org, user))
+		if ok != (org != "") || ok && (got != org || u != user) {
+			t.Fatalf("parsePair(pair(%q, %d)) = %q, %d, %v", org, user, got, u, ok)
+		}
+	})
 }

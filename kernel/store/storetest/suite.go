@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LockNamespace", testLockNamespace},
 		{"LockBadTTL", testLockBadTTL},
 		{"Ping", testPing},
+		{"Sets", testSets},
+		{"SetsConcurrent", testSetsConcurrent},
 		{"Turns", testTurns},
 		{"TurnConflict", testTurnConflict},
 		{"TurnWindow", testTurnWindow},
@@ -676,4 +679,103 @@ func testTurnRenew(t *testing.T, s store.Store, advance func(time.Duration)) {
 	}
 	advance(300 * time.Millisecond)
 	beginTurn(t, s, turnStart("12", 2)).Release() // a holder that stopped renewing lost it
+}
+
+func wantMembers(t *testing.T, s store.Store, key string, want ...string) {
+	t.Helper()
+	got, err := s.Members(ctxT(t), key)
+	if err != nil {
+		t.Fatalf("Members(%q): %v", key, err)
+	}
+	slices.Sort(got)
+	want = slices.Sorted(slices.Values(want))
+	if !slices.Equal(got, want) {
+		t.Fatalf("Members(%q) = %q, want %q", key, got, want)
+	}
+}
+
+func testSets(t *testing.T, s store.Store, _ func(time.Duration)) {
+	ctx := ctxT(t)
+	wantMembers(t, s, "set")
+	for _, step := range []struct {
+		member string
+		added  bool
+	}{{"a", true}, {"b", true}, {"a", false}, {"", true}} {
+		if added, err := s.AddMember(ctx, "set", step.member); err != nil || added != step.added {
+			t.Fatalf("AddMember(%q) = %v, %v; want %v", step.member, added, err, step.added)
+		}
+	}
+	wantMembers(t, s, "set", "", "a", "b")
+	for _, step := range []struct {
+		member string
+		left   int64
+	}{{"a", 2}, {"a", 2}, {"missing", 2}, {"", 1}, {"b", 0}, {"b", 0}} {
+		left, err := s.RemoveMember(ctx, "set", step.member)
+		if err != nil || left != step.left {
+			t.Fatalf("RemoveMember(%q) = %d, %v; want %d", step.member, left, err, step.left)
+		}
+	}
+	wantMembers(t, s, "set")
+	if left, err := s.RemoveMember(ctx, "never", "x"); err != nil || left != 0 {
+		t.Fatalf("RemoveMember of a missing set = %d, %v", left, err)
+	}
+	// Delete removes a set; a value key is not a set.
+	if _, err := s.AddMember(ctx, "gone", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	wantMembers(t, s, "gone")
+	if err := s.Set(ctx, "value", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMember(ctx, "value", "x"); err == nil {
+		t.Fatal("AddMember on a key holding a value succeeded")
+	}
+	wantValue(t, s, "value", "v", 1)
+}
+
+// testSetsConcurrent: concurrent adds and removes of distinct members lose
+// nothing, and each removal reports what it left.
+func testSetsConcurrent(t *testing.T, s store.Store, _ func(time.Duration)) {
+	ctx := ctxT(t)
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if added, err := s.AddMember(ctx, "c", strconv.Itoa(i)); err != nil || !added {
+				t.Error(added, err)
+			}
+		})
+	}
+	wg.Wait()
+	want := make([]string, 0, n)
+	for i := range n {
+		want = append(want, strconv.Itoa(i))
+	}
+	wantMembers(t, s, "c", want...)
+	lefts := make(chan int64, n/2)
+	for i := range n / 2 {
+		wg.Go(func() {
+			left, err := s.RemoveMember(ctx, "c", strconv.Itoa(i))
+			if err != nil {
+				t.Error(err)
+			}
+			lefts <- left
+		})
+	}
+	wg.Wait()
+	close(lefts)
+	var got []int64
+	for l := range lefts {
+		got = append(got, l)
+	}
+	slices.Sort(got)
+	for i, l := range got {
+		if l != int64(i+n/2) {
+			t.Fatalf("the removals left %v, want each of %d..%d once", got, n/2, n-1)
+		}
+	}
+	wantMembers(t, s, "c", want[n/2:]...)
 }
