@@ -22,7 +22,7 @@ import (
 // leaving the send.
 func (t *Transfer) sendFlow() kernel.Flow[movement] {
 	return kernel.Flow[movement]{Version: 4, Late: t.late, Steps: append([]kernel.Step[movement]{
-		{Name: "kind", Ask: t.askKind, Tap: kernel.Taps[movement]{"kind": t.takeKind}},
+		{Name: "kind", Ask: t.askKind, Text: t.typedRecipient, Tap: kernel.Taps[movement]{"kind": t.takeKind}},
 		{Name: "recipient", Ask: t.askRecipient, Text: t.takeRecipient, Tap: kernel.Taps[movement]{"wallet": t.changeWallet("recipient")}},
 		{Name: "payee", Ask: t.askPayee, Tap: kernel.Taps[movement]{"pick": t.takePayee}},
 		{Name: "amount", Ask: t.askSendAmount, Text: t.takeSendAmount,
@@ -88,6 +88,25 @@ func (t *Transfer) takeKind(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
 		return kernel.Next("payee"), nil
 	}
 	return kernel.Stay, kernel.ErrStaleCallback
+}
+
+// typedRecipient takes a recipient typed where the kinds are offered, as a
+// one-line send's is taken: someone who types bob@example.com after /send
+// means it. An email or a wallet address goes on to the amount (or, when
+// the amount is known, past it), a payee's nickname to that payee; what
+// is refused is asked again, saying why.
+func (t *Transfer) typedRecipient(c *kernel.Ctx, mv *movement) (kernel.Move, error) {
+	step, note, err := t.resolveRecipient(c, mv, strings.TrimSpace(c.Text()))
+	switch {
+	case err != nil:
+		return kernel.Stay, err
+	case step == "" && mv.Amount.IsPositive():
+		return t.recheckAmount(c, mv)
+	case step == "":
+		return kernel.Next("amount"), nil
+	}
+	mv.Note = note
+	return kernel.Next(step), nil
 }
 
 // askRecipient asks for the email, or for the wallet address on the

@@ -373,3 +373,37 @@ func TestShortConfirmWindowReadsInSeconds(t *testing.T) {
 		t.Fatalf("%d sends after the summary expired", n)
 	}
 }
+
+// TestTypedRecipient: a recipient typed where the kinds are offered is
+// taken as a one-line send's: an email or an address goes on to the
+// amount (or past it when /send gave one), a nickname to its payee, and
+// what is refused is asked again saying why, with nothing sent.
+func TestTypedRecipient(t *testing.T) {
+	e := newEnv(t, setup{})
+	e.addPayee(t, "bob", "bob@example.com")
+	addr := "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+	steps := []struct {
+		send string
+		want []string
+	}{
+		{"/send", []string{"Who should receive it?", "type an email"}},
+		{"carol@example.com", []string{"To: <b>carol@example.com</b>", "How much USDC?"}},
+		{"/send", []string{"Who should receive it?"}},
+		{addr, []string{"To: <b>" + addr + "</b>", "How much USDC?"}},
+		{"/send", []string{"Who should receive it?"}},
+		{"bob", []string{"To: <b>bob (bob@example.com)</b>", "How much USDC?"}},
+		{"/send", []string{"Who should receive it?"}},
+		{"carol@example", []string{"“carol@example” doesn't look like an email address", "Who should receive it?"}},
+		{"nobody", []string{"You have no saved payee called “nobody”", "Who should receive it?"}},
+		{"0x0000000000000000000000000000000000000000", []string{"zero address", "Who should receive it?"}},
+		{"carol@example.com", []string{"How much USDC?"}},
+		{"/send 25", []string{"Who should receive it?"}},
+		{"carol@example.com", []string{"Amount: <b>25.00 USDC</b>", "To: <b>carol@example.com</b>"}},
+	}
+	for _, s := range steps {
+		e.U.Send(s.send).Expect(t, s.want...)
+	}
+	if n := len(e.Emu.CallsTo("POST", "/api/transfers/send")); n != 0 {
+		t.Fatalf("%d sends", n)
+	}
+}
