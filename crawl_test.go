@@ -277,6 +277,7 @@ var screens = map[string][]string{
 func TestEveryButtonLeadsSomewhere(t *testing.T) {
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
+			t.Parallel() // the variants share nothing; under -race this is CI's longest test
 			probe := newCrawlWorld(t, v)
 			var starts []string
 			for action, cmd := range probe.commands {
