@@ -301,3 +301,30 @@ func FuzzParsePair(f *testing.F) {
 		}
 	})
 }
+
+// TestResyncMigrates: an index of the previous version written after the
+// replica started (by a replica not yet upgraded) is moved into the sets
+// at the next resync.
+func TestResyncMigrates(t *testing.T) {
+	w := newWorld(t)
+	r := w.replica(replicaOptions{noLogin: true, config: `plugins: {notify: {resync_interval: 100ms}}`})
+	ctx := context.Background()
+	// The first heartbeat comes after the start's migration.
+	waitFor(t, "the first heartbeat", func() bool { return len(r.liveReplicas()) > 0 })
+	legacy := fmt.Sprintf(legacyShardKey, shardOf("org-late"))
+	b, _ := json.Marshal(orgIndex{"org-late": {77}})
+	if err := r.H.Store.Set(ctx, legacy, b, 0); err != nil {
+		t.Fatal(err)
+	}
+	s := subscriptionStore{store: r.H.Store}
+	waitFor(t, "the late shard moved", func() bool {
+		users, err := s.members(ctx, "org-late")
+		return err == nil && slices.Equal(users, []int64{77})
+	})
+	if raw, _, _ := r.H.Store.Get(ctx, legacy, 0); raw != nil {
+		t.Fatal("the previous version's shard is still there")
+	}
+	if n := r.logs("subscriptions of an earlier version moved into the index"); n != 1 {
+		t.Fatalf("%d log lines about the move, want 1", n)
+	}
+}

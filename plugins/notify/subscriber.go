@@ -62,11 +62,7 @@ func (n *Notify) askRebalance(reload, full bool) {
 
 // heartbeatLoop runs the heartbeat and the resync until ctx ends.
 func (n *Notify) heartbeatLoop(ctx context.Context) {
-	if moved, err := n.subscriptions.migrate(ctx); err != nil {
-		n.log.Error("move the subscriptions of an earlier version into the index", "err", err)
-	} else if moved > 0 {
-		n.log.Info("subscriptions of an earlier version moved into the index", "subscriptions", moved)
-	}
+	n.migrate(ctx)
 	n.heartbeat(ctx, true)
 	beat := time.NewTicker(n.cfg.HeartbeatInterval)
 	defer beat.Stop()
@@ -79,8 +75,20 @@ func (n *Notify) heartbeatLoop(ctx context.Context) {
 		case <-beat.C:
 			n.heartbeat(ctx, false)
 		case <-resync.C:
+			n.migrate(ctx)
 			n.heartbeat(ctx, true)
 		}
+	}
+}
+
+// migrate moves an index of an earlier version into the current one: at
+// start, and at each resync, for what replicas of the earlier version
+// still wrote while a rolling upgrade replaced them.
+func (n *Notify) migrate(ctx context.Context) {
+	if moved, err := n.subscriptions.migrate(ctx); err != nil {
+		n.log.Error("move the subscriptions of an earlier version into the index", "err", err)
+	} else if moved > 0 {
+		n.log.Info("subscriptions of an earlier version moved into the index", "subscriptions", moved)
 	}
 }
 
