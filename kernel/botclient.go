@@ -33,6 +33,22 @@ type jsonClient struct {
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// maxPooled is the largest buffer kept for reuse: a long getUpdates
+// answer (up to megabytes) is left to the GC rather than held by the pool.
+const maxPooled = 64 << 10
+
+func getBuffer() *bytes.Buffer {
+	b := bodyPool.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooled {
+		bodyPool.Put(b)
+	}
+}
+
 // newJSONClient builds the client for apiURL; idle is how many kept-alive
 // connections to keep (at least the update workers).
 func newJSONClient(apiURL string, timeout time.Duration, idle int) *jsonClient {
@@ -78,9 +94,8 @@ func (c *jsonClient) RequestWithContext(ctx context.Context, token, method strin
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bodyPool.Put(buf)
+	buf := getBuffer()
+	defer putBuffer(buf)
 	if err := json.NewEncoder(buf).Encode(params); err != nil {
 		return nil, fmt.Errorf("encode %s: %w", method, err)
 	}
@@ -94,9 +109,8 @@ func (c *jsonClient) RequestWithContext(ctx context.Context, token, method strin
 		return nil, fmt.Errorf("failed to execute POST request to %s: %w", method, redactToken(err, token))
 	}
 	defer res.Body.Close()
-	body := bodyPool.Get().(*bytes.Buffer)
-	body.Reset()
-	defer bodyPool.Put(body)
+	body := getBuffer()
+	defer putBuffer(body)
 	if _, err := body.ReadFrom(res.Body); err != nil {
 		return nil, fmt.Errorf("failed to read the response to %s (HTTP %d): %w", method, res.StatusCode, redactToken(err, token))
 	}

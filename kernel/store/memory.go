@@ -173,6 +173,9 @@ func (m *Memory) Get(ctx context.Context, key string, ttl time.Duration) ([]byte
 	if err := m.check(ctx); err != nil {
 		return nil, 0, fmt.Errorf("store: get %q: %w", key, err)
 	}
+	if err := m.notASet(key); err != nil {
+		return nil, 0, fmt.Errorf("store: get %q: %w", key, err)
+	}
 	now := m.now()
 	it := m.lookup(key, now)
 	if it == nil {
@@ -189,6 +192,9 @@ func (m *Memory) CompareAndSwap(ctx context.Context, key string, value []byte, v
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.check(ctx); err != nil {
+		return 0, fmt.Errorf("store: compare and swap %q: %w", key, err)
+	}
+	if err := m.notASet(key); err != nil {
 		return 0, fmt.Errorf("store: compare and swap %q: %w", key, err)
 	}
 	now := m.now()
@@ -211,6 +217,9 @@ func (m *Memory) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 	if err := m.check(ctx); err != nil {
 		return fmt.Errorf("store: set %q: %w", key, err)
 	}
+	if err := m.notASet(key); err != nil {
+		return fmt.Errorf("store: set %q: %w", key, err)
+	}
 	now := m.now()
 	var cur int64
 	if it := m.lookup(key, now); it != nil {
@@ -225,6 +234,9 @@ func (m *Memory) SetNX(ctx context.Context, key string, value []byte, ttl time.D
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.check(ctx); err != nil {
+		return false, fmt.Errorf("store: setnx %q: %w", key, err)
+	}
+	if err := m.notASet(key); err != nil {
 		return false, fmt.Errorf("store: setnx %q: %w", key, err)
 	}
 	now := m.now()
@@ -309,6 +321,19 @@ func (m *Memory) Members(ctx context.Context, key string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// notASet refuses a value operation on a key that holds a set, as Redis
+// does (WRONGTYPE). m.mu held.
+func (m *Memory) notASet(key string) error {
+	if _, ok := m.sets[key]; ok {
+		return errASet
+	}
+	return nil
+}
+
+// errASet is the Memory store's answer to a value operation on a key that
+// holds a set.
+var errASet = errors.New("the key holds a set, not a value")
 
 // errNotASet is the Memory store's answer to a set operation on a key that
 // holds a value (Redis answers WRONGTYPE).

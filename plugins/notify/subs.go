@@ -246,9 +246,34 @@ func (s subscriptionStore) ofOrg(ctx context.Context, org string) ([]subscriptio
 		}
 		if entry != nil && entry.Org == org {
 			out = append(out, *entry)
+			continue
 		}
+		// Best effort: a failure leaves the entry for the next read.
+		_ = s.prune(ctx, org, user)
 	}
 	return out, nil
+}
+
+// prune takes user off org's lists, found there though their subscription
+// is gone or names another organization: a logout or a switch whose index
+// change was lost (a replica stopped half-way, or one of the previous
+// version removed it from its JSON shard during an upgrade). Left alone,
+// such an entry would keep org's channel subscribed for good. The
+// subscription is read again after the removal, and the user listed again
+// when a login to org saved it meanwhile (a login writes the subscription
+// before the lists).
+func (s subscriptionStore) prune(ctx context.Context, org string, user int64) error {
+	if _, err := s.removeMember(ctx, org, user); err != nil {
+		return err
+	}
+	entry, err := s.get(ctx, user)
+	if err != nil {
+		return err
+	}
+	if entry != nil && entry.Org == org {
+		return s.addMember(ctx, org, user)
+	}
+	return nil
 }
 
 // migrate moves the indexes of earlier versions into the sets, once: the
@@ -257,27 +282,9 @@ func (s subscriptionStore) ofOrg(ctx context.Context, org string) ([]subscriptio
 func (s subscriptionStore) migrate(ctx context.Context) (int, error) {
 	moved := 0
 	for shard := range indexShards {
-		key := fmt.Sprintf(legacyShardKey, shard)
-		raw, _, err := s.store.Get(ctx, key, 0)
+		n, err := s.migrateShard(ctx, fmt.Sprintf(legacyShardKey, shard))
+		moved += n
 		if err != nil {
-			return moved, err
-		}
-		if raw == nil {
-			continue
-		}
-		orgs := orgIndex{}
-		if err := json.Unmarshal(raw, &orgs); err != nil {
-			return moved, fmt.Errorf("decode %s: %w", key, err)
-		}
-		for org, users := range orgs {
-			for _, user := range users {
-				if err := s.addMember(ctx, org, user); err != nil {
-					return moved, err
-				}
-				moved++
-			}
-		}
-		if err := s.store.Delete(ctx, key); err != nil {
 			return moved, err
 		}
 	}
@@ -303,6 +310,47 @@ func (s subscriptionStore) migrate(ctx context.Context) (int, error) {
 		moved++
 	}
 	return moved, s.store.Delete(ctx, legacyIndexKey)
+}
+
+// migrateShard moves one JSON shard of the previous version into the sets
+// and empties it, only if no replica of that version changed it meanwhile
+// (else it is read and moved again): a login saved there between the read
+// and the emptying is not lost. An emptied shard stays as {}, which a
+// replica of the previous version reads as an empty shard.
+func (s subscriptionStore) migrateShard(ctx context.Context, key string) (int, error) {
+	moved := 0
+	for range casTries {
+		raw, ver, err := s.store.Get(ctx, key, 0)
+		if err != nil || raw == nil {
+			return moved, err
+		}
+		orgs := orgIndex{}
+		if err := json.Unmarshal(raw, &orgs); err != nil {
+			return moved, fmt.Errorf("decode %s: %w", key, err)
+		}
+		if len(orgs) == 0 {
+			return moved, nil
+		}
+		for org, users := range orgs {
+			for _, user := range users {
+				if err := s.addMember(ctx, org, user); err != nil {
+					return moved, err
+				}
+			}
+		}
+		_, err = s.store.CompareAndSwap(ctx, key, []byte("{}"), ver, 0)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return moved, fmt.Errorf("empty %s: %w", key, err)
+		}
+		for _, users := range orgs {
+			moved += len(users)
+		}
+		return moved, nil
+	}
+	return moved, fmt.Errorf("empty %s: too many concurrent changes", key)
 }
 
 // lastSeen is the newest deposit time the catch-up handled for org; ok is

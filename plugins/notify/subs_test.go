@@ -248,7 +248,7 @@ func TestLoginCostIsConstant(t *testing.T) {
 }
 
 // TestMigrateJSONShards: the previous version's index (JSON shards under
-// notify:orgs:NN) moves into the sets once, and its keys are gone.
+// notify:orgs:NN) moves into the sets once, and its shards are emptied.
 func TestMigrateJSONShards(t *testing.T) {
 	ctx := context.Background()
 	st := store.NewMemory()
@@ -281,8 +281,8 @@ func TestMigrateJSONShards(t *testing.T) {
 		t.Fatalf("members = %v, %v", users, err)
 	}
 	for shard := range old {
-		if raw, _, _ := st.Get(ctx, fmt.Sprintf(legacyShardKey, shard), 0); raw != nil {
-			t.Fatalf("shard %d of the previous index is still there", shard)
+		if raw, _, _ := st.Get(ctx, fmt.Sprintf(legacyShardKey, shard), 0); string(raw) != "{}" {
+			t.Fatalf("shard %d of the previous index is %s, want emptied", shard, raw)
 		}
 	}
 	if moved, err := s.migrate(ctx); moved != 0 || err != nil {
@@ -304,7 +304,8 @@ func FuzzParsePair(f *testing.F) {
 
 // TestResyncMigrates: an index of the previous version written after the
 // replica started (by a replica not yet upgraded) is moved into the sets
-// at the next resync.
+// at the next resync. (Its user has no session here, so the replica then
+// drops the subscription, as for any login that is gone.)
 func TestResyncMigrates(t *testing.T) {
 	w := newWorld(t)
 	r := w.replica(replicaOptions{noLogin: true, config: `plugins: {notify: {resync_interval: 100ms}}`})
@@ -316,15 +317,82 @@ func TestResyncMigrates(t *testing.T) {
 	if err := r.H.Store.Set(ctx, legacy, b, 0); err != nil {
 		t.Fatal(err)
 	}
-	s := subscriptionStore{store: r.H.Store}
 	waitFor(t, "the late shard moved", func() bool {
-		users, err := s.members(ctx, "org-late")
-		return err == nil && slices.Equal(users, []int64{77})
+		return r.logs("subscriptions=1") == 1
 	})
-	if raw, _, _ := r.H.Store.Get(ctx, legacy, 0); raw != nil {
-		t.Fatal("the previous version's shard is still there")
+	if raw, _, _ := r.H.Store.Get(ctx, legacy, 0); string(raw) != "{}" {
+		t.Fatalf("the previous version's shard is %s, want emptied", raw)
 	}
 	if n := r.logs("subscriptions of an earlier version moved into the index"); n != 1 {
 		t.Fatalf("%d log lines about the move, want 1", n)
+	}
+}
+
+// interloper is a replica of the previous version: it saves a login into
+// a JSON shard just before the first emptying of that shard.
+type interloper struct {
+	store.Store
+	done bool
+}
+
+func (i *interloper) CompareAndSwap(ctx context.Context, key string, value []byte, version int64, ttl time.Duration) (int64, error) {
+	if !i.done && string(value) == "{}" {
+		i.done = true
+		b, _ := json.Marshal(orgIndex{"a": {1, 99}})
+		if err := i.Store.Set(ctx, key, b, 0); err != nil {
+			return 0, err
+		}
+	}
+	return i.Store.CompareAndSwap(ctx, key, value, version, ttl)
+}
+
+// TestMigrateKeepsConcurrentLogin: a login an old replica saves into a
+// shard while it is being moved is moved too, not wiped.
+func TestMigrateKeepsConcurrentLogin(t *testing.T) {
+	ctx := context.Background()
+	st := &interloper{Store: store.NewMemory()}
+	s := subscriptionStore{store: st}
+	b, _ := json.Marshal(orgIndex{"a": {1}})
+	if err := st.Set(ctx, fmt.Sprintf(legacyShardKey, shardOf("a")), b, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if users, err := s.members(ctx, "a"); err != nil || !slices.Equal(users, []int64{1, 99}) {
+		t.Fatalf("members of a = %v, %v; want [1 99]", users, err)
+	}
+}
+
+// TestOfOrgPrunesStaleEntries: an entry whose subscription is gone or
+// names another organization (a logout the index missed) is taken off the
+// lists when the organization is read; a current one stays.
+func TestOfOrgPrunesStaleEntries(t *testing.T) {
+	ctx := context.Background()
+	st := store.NewMemory()
+	s := subscriptionStore{store: st}
+	for _, sub := range []subscription{{User: 1, Org: "a"}, {User: 2, Org: "a"}, {User: 3, Org: "a"}} {
+		if _, err := s.save(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 2 logged out and 3 moved to b, on replicas whose index changes were lost.
+	if err := st.Delete(ctx, subscriptionKey(2)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(subscription{User: 3, Org: "b"})
+	if err := st.Set(ctx, subscriptionKey(3), b, 0); err != nil {
+		t.Fatal(err)
+	}
+	subs, err := s.ofOrg(ctx, "a")
+	if err != nil || len(subs) != 1 || subs[0].User != 1 {
+		t.Fatalf("ofOrg(a) = %+v, %v; want user 1", subs, err)
+	}
+	if users, _ := s.members(ctx, "a"); !slices.Equal(users, []int64{1}) {
+		t.Fatalf("members of a after the read: %v, want [1]", users)
+	}
+	index, _, _ := s.index(ctx)
+	if !slices.Equal(index["a"], []int64{1}) {
+		t.Fatalf("index lists %v under a, want [1]", index["a"])
 	}
 }

@@ -261,6 +261,9 @@ func (n *Notify) subscribeOrg(ctx context.Context, org string, token copperx.Tok
 			return
 		}
 		if s == nil || s.Org != org {
+			if err := n.subscriptions.prune(ctx, org, user); err != nil {
+				n.log.Warn("take a stale entry off the index", "org", org, "err", err)
+			}
 			continue
 		}
 		token, state := n.login(ctx, *s)

@@ -734,6 +734,23 @@ func testSets(t *testing.T, s store.Store, _ func(time.Duration)) {
 		t.Fatal("AddMember on a key holding a value succeeded")
 	}
 	wantValue(t, s, "value", "v", 1)
+	// and a set key is not a value: every value operation on it fails.
+	if _, err := s.AddMember(ctx, "aset", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, "aset", 0); err == nil {
+		t.Error("Get on a set succeeded")
+	}
+	if err := s.Set(ctx, "aset", []byte("v"), 0); err == nil {
+		t.Error("Set on a set succeeded")
+	}
+	if ok, err := s.SetNX(ctx, "aset", []byte("v"), 0); err == nil && ok {
+		t.Error("SetNX on a set wrote")
+	}
+	if _, err := s.CompareAndSwap(ctx, "aset", []byte("v"), 0, 0); err == nil || errors.Is(err, store.ErrConflict) {
+		t.Errorf("CompareAndSwap on a set: %v, want an error other than a conflict", err)
+	}
+	wantMembers(t, s, "aset", "x")
 }
 
 // testSetsConcurrent: concurrent adds and removes of distinct members lose
