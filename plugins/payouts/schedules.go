@@ -142,6 +142,13 @@ func scheduleArgs(c *kernel.Ctx) (string, int, bool) {
 	return c.Args()[0], page, ok
 }
 
+// scheduleGone answers a tap on a schedule CopperX no longer has (deleted
+// elsewhere) and shows the list again, at page.
+func (p *Payouts) scheduleGone(c *kernel.Ctx, page int) error {
+	c.Answer(c.T("payouts.schedules.gone", nil), true)
+	return p.showSchedules(c, page, false)
+}
+
 // openSchedule shows one schedule in full, in place.
 func (p *Payouts) openSchedule(c *kernel.Ctx) error {
 	id, page, ok := scheduleArgs(c)
@@ -150,8 +157,7 @@ func (p *Payouts) openSchedule(c *kernel.Ctx) error {
 	}
 	s, err := p.api.TransferSchedule(c, token(c), id)
 	if errors.Is(err, copperx.ErrNotFound) {
-		c.Answer(c.T("payouts.schedules.gone", nil), true)
-		return p.showSchedules(c, page, false)
+		return p.scheduleGone(c, page)
 	}
 	if err != nil {
 		return apiErr("schedule", err)
@@ -209,8 +215,7 @@ func (p *Payouts) askStop(c *kernel.Ctx) error {
 	}
 	s, err := p.api.TransferSchedule(c, token(c), id)
 	if errors.Is(err, copperx.ErrNotFound) {
-		c.Answer(c.T("payouts.schedules.gone", nil), true)
-		return p.showSchedules(c, page, false)
+		return p.scheduleGone(c, page)
 	}
 	if err != nil {
 		return apiErr("schedule", err)
@@ -238,8 +243,7 @@ func (p *Payouts) stop(c *kernel.Ctx) error {
 	}
 	s, err := p.api.DeactivateTransferSchedule(c, token(c), id)
 	if errors.Is(err, copperx.ErrNotFound) {
-		c.Answer(c.T("payouts.schedules.gone", nil), true)
-		return p.showSchedules(c, page, false)
+		return p.scheduleGone(c, page)
 	}
 	if err != nil {
 		return apiErr("deactivate schedule", err)
