@@ -1,9 +1,11 @@
 package auth_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/copperx-bot/payoutbot/copperx"
 	"github.com/copperx-bot/payoutbot/copperx/copperxtest"
 	"github.com/copperx-bot/payoutbot/kernel/kerneltest"
 )
@@ -39,6 +41,7 @@ func TestLoginEvents(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, fixtureOptions{emulator: tc.emulator})
+			f.probe.checkLive = true
 			u := f.h.Private(30)
 			f.login(t, u, "ada@example.com")
 			tc.end(t, f, u)
@@ -49,6 +52,17 @@ func TestLoginEvents(t *testing.T) {
 			defer f.probe.mu.Unlock()
 			if in, out := f.probe.logins[0], f.probe.logouts[0]; in.Token.Reveal() == "" || out.Email != "ada@example.com" || out.UserID != in.UserID {
 				t.Fatalf("logged in %+v, logged out %+v", in, out)
+			}
+			// A logout the user asked for (or a switch) is heard while the
+			// token still works, so work still using it (the deposit
+			// catch-up) sees the logout before a refusal; CopperX has
+			// revoked it by the end of the update.
+			asked := tc.name == "logout" || tc.name == "switch"
+			if f.probe.live[0] != asked {
+				t.Errorf("token accepted when the listeners heard the logout: %v, want %v", f.probe.live[0], asked)
+			}
+			if _, err := f.probe.api.Me(context.Background(), copperx.NewToken(f.probe.logouts[0].Token.Reveal())); err == nil {
+				t.Error("the logged-out token still works at CopperX")
 			}
 		})
 	}

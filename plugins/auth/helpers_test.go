@@ -97,6 +97,10 @@ type probe struct {
 	events    []string // "in" for kernel.LoggedIn, "out:<reason>" for kernel.LoggedOut
 	logins    []*kernel.Principal
 	logouts   []*kernel.Principal
+	// live records, for each kernel.LoggedOut, whether CopperX still
+	// took its token when the listener heard it (only when checkLive).
+	checkLive bool
+	live      []bool
 }
 
 // probeNote is the data of the probe's one-step flow.
@@ -163,9 +167,13 @@ func (p *probe) Setup(r *kernel.Registrar) error {
 		p.logins = append(p.logins, e.Principal)
 		return nil
 	})
-	kernel.On(r, func(_ *kernel.Ctx, e kernel.LoggedOut) error {
+	kernel.On(r, func(c *kernel.Ctx, e kernel.LoggedOut) error {
 		p.mu.Lock()
 		defer p.mu.Unlock()
+		if p.checkLive {
+			_, err := p.api.Me(c, copperx.NewToken(e.Principal.Token.Reveal()))
+			p.live = append(p.live, err == nil)
+		}
 		p.events = append(p.events, "out:"+e.Reason)
 		p.logouts = append(p.logouts, e.Principal)
 		return nil

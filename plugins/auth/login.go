@@ -443,10 +443,12 @@ func (a *Auth) finishLogin(c *kernel.Ctx, email string, granted *copperx.AuthRes
 	var blocked blockedCommand
 	hasBlocked := c.Get(keyBlockedCommand, &blocked)
 	if old := c.Principal(); old != nil && old.UserID != p.UserID {
-		// Another account: nothing of the old one may stay behind.
-		a.revoke(c, old)
+		// Another account: nothing of the old one may stay behind. The
+		// listeners hear of it before CopperX revokes the token.
 		c.ResetSession()
-		if err := kernel.Emit(c, kernel.LoggedOut{Principal: old, Reason: kernel.LogoutSwitch}); err != nil {
+		err := kernel.Emit(c, kernel.LoggedOut{Principal: old, Reason: kernel.LogoutSwitch})
+		a.revoke(c, old)
+		if err != nil {
 			return err
 		}
 	}

@@ -59,15 +59,18 @@ func (a *Auth) confirmLogout(c *kernel.Ctx) error {
 		_, err := c.Show(c.T("auth.logout.kept", map[string]any{"email": p.Email}), nil)
 		return err
 	}
+	c.ResetSession()
+	c.Log.Info("logged out", "user_id", p.UserID)
+	// Listeners first, then CopperX: work that is still using the token
+	// (a deposit catch-up) then sees a logout, not a refused token.
+	err := kernel.Emit(c, kernel.LoggedOut{Principal: p, Reason: kernel.LogoutAsked})
 	if p.ExpiresAt.After(c.Now()) {
 		a.revoke(c, p)
 	}
-	c.ResetSession()
-	c.Log.Info("logged out", "user_id", p.UserID)
-	if err := kernel.Emit(c, kernel.LoggedOut{Principal: p, Reason: kernel.LogoutAsked}); err != nil {
+	if err != nil {
 		return err
 	}
-	_, err := c.Show(c.T("auth.logout.done", nil), nil)
+	_, err = c.Show(c.T("auth.logout.done", nil), nil)
 	return err
 }
 
