@@ -63,6 +63,14 @@ func (n *Notify) catchUp(ctx context.Context, org string, token copperx.Token) {
 		}
 	}
 	if err != nil {
+		if errors.Is(err, copperx.ErrUnauthorized) || len(recipients) == 0 {
+			if gone, _ := n.nobodyLeft(ctx, org); gone {
+				// Everyone of it logged out while the channel was being
+				// subscribed (their tokens revoked): nobody to tell.
+				n.log.Debug("catch-up: nobody of the organization is logged in any more", "org", org)
+				return
+			}
+		}
 		n.log.Warn("catch-up: list deposits", "org", org, "err", err)
 		return
 	}

@@ -123,6 +123,14 @@ func (n *Notify) recipientsOf(ctx context.Context, org string) ([]recipient, err
 	return out, nil
 }
 
+// nobodyLeft reports whether no subscriber of the organization is
+// logged in any more (read afresh: a logout may have just removed the
+// last one). An error reads as somebody left, so it is not hidden.
+func (n *Notify) nobodyLeft(ctx context.Context, org string) (bool, error) {
+	recipients, err := n.recipientsOf(ctx, org)
+	return err == nil && len(recipients) == 0, err
+}
+
 // anyToken is the token of one of the recipients (zero when none has one).
 func anyToken(recipients []recipient) copperx.Token {
 	for _, r := range recipients {

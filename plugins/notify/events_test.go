@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/copperx-bot/payoutbot/copperx"
+	"github.com/copperx-bot/payoutbot/plugins/plugintest"
 )
 
 // TestLogin: kernel.LoggedIn records the user's subscription (chat,
@@ -47,4 +48,56 @@ func TestLogout(t *testing.T) {
 	exactDeposits(t, 0, r)
 	r.U.Send("/notifications").Expect(t, "Please log in first")
 	exactDeposits(t, 0, r)
+}
+
+// TestLogoutDuringSubscribeIsQuiet: a subscribe or a catch-up still
+// holding the token of a user who has just logged out (the token revoked
+// at CopperX) ends quietly: nobody is left to tell, so it is no fault for
+// the operator. While somebody of the organization is still subscribed, a
+// refused token stays a warning.
+func TestLogoutDuringSubscribeIsQuiet(t *testing.T) {
+	w := newWorld(t)
+	r := w.replica(replicaOptions{})
+	w.ready(r)
+	ctx := context.Background()
+	token := copperx.NewToken(r.Token)
+	channel := copperx.PrivateOrgChannel(w.org)
+
+	r.U.Send("/fakelogout").Expect(t, "Logged out (test).")
+	waitFor(t, "unsubscribed", func() bool { return !r.n.pusher.subscribed(channel) })
+	if err := r.API.Logout(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	warnings := r.logs("level=WARN")
+	r.n.catchUp(ctx, w.org, token)
+	r.n.catchUp(ctx, w.org, copperx.Token{})
+	r.n.subscribeOrg(ctx, w.org, token)
+	if got := r.logs("level=WARN"); got != warnings {
+		t.Errorf("%d warnings after the logout:\n%s", got-warnings, r.H.Logs.String())
+	}
+	if r.logs("nobody of the organization is logged in any more") != 3 {
+		t.Errorf("the three attempts did not end as a logout race:\n%s", r.H.Logs.String())
+	}
+	r.n.mu.Lock()
+	refused := r.n.refused[w.org]
+	r.n.mu.Unlock()
+	if refused {
+		t.Error("the organization is marked refused: the next resync would try it again")
+	}
+	if r.n.pusher.subscribed(channel) {
+		t.Error("subscribed with a revoked token")
+	}
+
+	// Logged in again, with a token CopperX then refuses: that one warns.
+	r.Token = w.emu.IssueToken(plugintest.Email)
+	r.login()
+	w.ready(r)
+	if err := r.API.Logout(ctx, copperx.NewToken(r.Token)); err != nil {
+		t.Fatal(err)
+	}
+	warnings = r.logs("level=WARN")
+	r.n.catchUp(ctx, w.org, copperx.Token{})
+	if r.logs("level=WARN") != warnings+1 || r.logs("catch-up: list deposits") != 1 {
+		t.Errorf("a subscriber's refused token did not warn:\n%s", r.H.Logs.String())
+	}
 }

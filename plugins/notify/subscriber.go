@@ -236,7 +236,9 @@ func (n *Notify) subscribeOrg(ctx context.Context, org string, token copperx.Tok
 		}
 		n.mu.Unlock()
 		if errors.Is(err, copperx.ErrUnauthorized) {
-			n.log.Warn("channel auth refused for a user; trying another", "org", org)
+			// A token revoked by a logout meanwhile, or expired early:
+			// settle says whether that leaves the organization unheard.
+			n.log.Info("channel auth refused for a user; trying another", "org", org)
 			return false, nil
 		}
 		return true, err // not connected, or CopperX unavailable: the next heartbeat tries again
@@ -279,6 +281,14 @@ func (n *Notify) subscribeOrg(ctx context.Context, org string, token copperx.Tok
 			return
 		}
 		refused = true
+	}
+	if refused && !waiting {
+		if gone, _ := n.nobodyLeft(ctx, org); gone {
+			// Everyone of it logged out during the attempt: the logout
+			// leaves the channel; there is nothing to try again.
+			n.log.Debug("subscribe dropped: nobody of the organization is logged in any more", "org", org)
+			refused = false
+		}
 	}
 	n.settle(ctx, org, channel, nil, refused && !waiting)
 	if waiting {
@@ -336,6 +346,13 @@ func (n *Notify) leave(ctx context.Context, channel string) {
 		return
 	}
 	if err := n.pusher.unsubscribe(ctx, channel); err != nil {
+		if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+			// Shutting down, or the connection closed under it: a closed
+			// connection holds no channel, and a new one subscribes only
+			// what this replica holds.
+			n.log.Debug("unsubscribe cut short", "channel", channel, "err", err)
+			return
+		}
 		n.log.Warn("unsubscribe", "channel", channel, "err", err)
 		return
 	}
