@@ -314,8 +314,12 @@ func depositCommand(emu *copperxtest.Server, nets copperx.Networks, con *console
 				}
 			}
 			con.Note("💸 deposit of %s %s arrived for %s on %s (transfer %s)", amount, currency, who, where, id)
-			// A deposit notification, if a plugin sends one, comes asynchronously.
-			con.WaitEvent(ctx, 2*time.Second)
+			// A deposit notification, if a plugin sends one, comes
+			// asynchronously: live within milliseconds, or through the
+			// catch-up when the deposit beat the channel's subscription
+			// right after a login. The bound is for a loaded machine;
+			// the wait ends as soon as the message is there.
+			con.WaitEvent(ctx, 10*time.Second)
 			return nil
 		},
 	}
