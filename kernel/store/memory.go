@@ -261,15 +261,24 @@ func (m *Memory) Delete(ctx context.Context, keys ...string) error {
 	return nil
 }
 
+// setUsable is the check before a set operation (what: "add to"…): the
+// store is up and key holds no value.
+func (m *Memory) setUsable(ctx context.Context, what, key string) error {
+	if err := m.check(ctx); err != nil {
+		return fmt.Errorf("store: %s %q: %w", what, key, err)
+	}
+	if m.lookup(key, m.now()) != nil {
+		return fmt.Errorf("store: %s %q: %w", what, key, errNotASet)
+	}
+	return nil
+}
+
 // AddMember implements Sets.
 func (m *Memory) AddMember(ctx context.Context, key, member string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.check(ctx); err != nil {
-		return false, fmt.Errorf("store: add to %q: %w", key, err)
-	}
-	if m.lookup(key, m.now()) != nil {
-		return false, fmt.Errorf("store: add to %q: %w", key, errNotASet)
+	if err := m.setUsable(ctx, "add to", key); err != nil {
+		return false, err
 	}
 	set, ok := m.sets[key]
 	if !ok {
@@ -287,11 +296,8 @@ func (m *Memory) AddMember(ctx context.Context, key, member string) (bool, error
 func (m *Memory) RemoveMember(ctx context.Context, key, member string) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.check(ctx); err != nil {
-		return 0, fmt.Errorf("store: remove from %q: %w", key, err)
-	}
-	if m.lookup(key, m.now()) != nil {
-		return 0, fmt.Errorf("store: remove from %q: %w", key, errNotASet)
+	if err := m.setUsable(ctx, "remove from", key); err != nil {
+		return 0, err
 	}
 	set := m.sets[key]
 	delete(set, member)
@@ -305,11 +311,8 @@ func (m *Memory) RemoveMember(ctx context.Context, key, member string) (int64, e
 func (m *Memory) Members(ctx context.Context, key string) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.check(ctx); err != nil {
-		return nil, fmt.Errorf("store: members of %q: %w", key, err)
-	}
-	if m.lookup(key, m.now()) != nil {
-		return nil, fmt.Errorf("store: members of %q: %w", key, errNotASet)
+	if err := m.setUsable(ctx, "members of", key); err != nil {
+		return nil, err
 	}
 	set := m.sets[key]
 	if len(set) == 0 {
